@@ -1,6 +1,7 @@
 package config
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/switchyard/switchyard/internal/modelmap"
@@ -61,6 +62,16 @@ var supportedProviders = map[string]bool{
 	"sambanova": true, "github": true, "nscale": true, "nebius": true, "novita": true,
 	"featherless_ai": true, "hyperbolic": true, "lambda_ai": true, "meta_llama": true,
 	"galadriel": true, "vercel_ai_gateway": true,
+}
+
+// SupportedProviders returns the providers Supported accepts, sorted.
+func SupportedProviders() []string {
+	out := make([]string, 0, len(supportedProviders))
+	for p := range supportedProviders {
+		out = append(out, p)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Supported reports whether Switchyard can send traffic to provider (a litellm_params.model

@@ -1,0 +1,98 @@
+// Package openai is the provider for OpenAI and every OpenAI-compatible upstream (hosted_vllm,
+// groq, deepseek, …): POST {api_base}/chat/completions with "Authorization: Bearer <key>".
+// The body is the client's, patched by the gateway; nothing is translated.
+package openai
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/switchyard/switchyard/internal/config"
+	"github.com/switchyard/switchyard/internal/provider"
+)
+
+// Provider sends OpenAI-shaped requests to one OpenAI-compatible upstream.
+type Provider struct {
+	// Base is the API base URL, ending in /v1 for OpenAI (e.g. https://api.openai.com/v1).
+	Base string
+	// Key is the bearer token; "" sends no Authorization header.
+	Key config.Secret
+	// Header is added to every request (organization, extra_headers).
+	Header http.Header
+	// RT sends the requests.
+	RT http.RoundTripper
+}
+
+// Family returns the Factory for an OpenAI-compatible provider whose default base URL is
+// defaultBase ("" = api_base required) and whose key defaults to the environment variable keyEnv
+// ("" = none).
+func Family(defaultBase, keyEnv string) provider.Factory {
+	return func(d *config.Deployment, env *provider.Env) (provider.Provider, error) {
+		base := d.APIBase
+		if base == "" {
+			base = defaultBase
+		}
+		if base == "" {
+			return nil, fmt.Errorf("%w for provider %q", provider.ErrNoAPIBase, d.Provider)
+		}
+		key := d.APIKey
+		if key == "" && keyEnv != "" && env.LookupEnv != nil {
+			if v, ok := env.LookupEnv(keyEnv); ok {
+				key = config.Secret(v)
+			}
+		}
+		p := &Provider{Base: base, Key: key, Header: BaseHeader(d), RT: env.Transports.For(base, sslVerifyOff(d))}
+		if d.Organization != "" {
+			p.Header.Set("OpenAI-Organization", d.Organization)
+		}
+		return p, nil
+	}
+}
+
+// BaseHeader returns the headers every request of d carries: its extra_headers.
+func BaseHeader(d *config.Deployment) http.Header {
+	h := make(http.Header, len(d.ExtraHeaders)+2)
+	for k, v := range d.ExtraHeaders {
+		h.Set(k, v)
+	}
+	return h
+}
+
+func sslVerifyOff(d *config.Deployment) bool {
+	v, ok := d.Params["ssl_verify"].(bool)
+	return ok && !v
+}
+
+// NewRequest implements provider.Provider.
+func (p *Provider) NewRequest(ctx context.Context, op provider.Op, body []byte) (*http.Request, error) {
+	req, err := NewJSONRequest(ctx, provider.JoinURL(p.Base, op.Path()), body, p.Header)
+	if err != nil {
+		return nil, err
+	}
+	if p.Key != "" && p.Key.Reveal() != "none" {
+		req.Header.Set("Authorization", "Bearer "+p.Key.Reveal())
+	}
+	return req, nil
+}
+
+// NewJSONRequest builds a POST of body to url with JSON content type and the given headers.
+func NewJSONRequest(ctx context.Context, url string, body []byte, h http.Header) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header = make(http.Header, len(h)+3)
+	for k, v := range h {
+		req.Header[k] = v
+	}
+	req.Header.Set("Content-Type", "application/json")
+	return req, nil
+}
+
+// Transport implements provider.Provider.
+func (p *Provider) Transport() http.RoundTripper { return p.RT }
+
+// APIBase implements provider.Provider.
+func (p *Provider) APIBase() string { return p.Base }

@@ -1,0 +1,83 @@
+// Package provider turns a deployment's OpenAI-shaped call into its upstream's HTTP request.
+// One Provider exists per deployment; New picks the family from the deployment's provider prefix.
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/switchyard/switchyard/internal/config"
+)
+
+// Op is the kind of call a client made.
+type Op int
+
+const (
+	// Chat is POST /chat/completions.
+	Chat Op = iota
+	// Completion is POST /completions (legacy text completions).
+	Completion
+	// Embedding is POST /embeddings.
+	Embedding
+)
+
+// Path is the OpenAI path of op, relative to a base URL ending in /v1: "/chat/completions", ….
+func (op Op) Path() string {
+	switch op {
+	case Completion:
+		return "/completions"
+	case Embedding:
+		return "/embeddings"
+	default:
+		return "/chat/completions"
+	}
+}
+
+// String names op for logs.
+func (op Op) String() string { return strings.TrimPrefix(op.Path(), "/") }
+
+// Provider builds upstream requests for one deployment. Implementations are safe for concurrent use.
+type Provider interface {
+	// NewRequest returns the upstream request for op carrying body (an OpenAI-shaped request
+	// body, already patched for this deployment), with the deployment's auth and extra headers.
+	NewRequest(ctx context.Context, op Op, body []byte) (*http.Request, error)
+	// Transport is the pooled round tripper to send the request with.
+	Transport() http.RoundTripper
+	// APIBase is the upstream base URL, safe to show (no credentials).
+	APIBase() string
+}
+
+// Factory builds the Provider of one provider family for a deployment.
+type Factory func(d *config.Deployment, env *Env) (Provider, error)
+
+// ErrNoAPIBase is returned for a deployment that needs api_base and has none.
+var ErrNoAPIBase = errors.New("api_base is required")
+
+// Env is what every provider shares: the transport pool and process environment lookups.
+type Env struct {
+	// Transports pools one http.Transport per upstream host.
+	Transports *Transports
+	// LookupEnv reads environment variables (default keys, AZURE_API_VERSION); os.LookupEnv in
+	// production.
+	LookupEnv func(string) (string, bool)
+}
+
+// Registry maps a provider prefix to its Factory.
+type Registry map[string]Factory
+
+// New builds the Provider for d from the registry; d.Provider must be registered.
+func (r Registry) New(d *config.Deployment, env *Env) (Provider, error) {
+	f, ok := r[d.Provider]
+	if !ok {
+		return nil, fmt.Errorf("provider %q is not supported by Switchyard yet", d.Provider)
+	}
+	return f(d, env)
+}
+
+// JoinURL joins base and path with exactly one slash between them.
+func JoinURL(base, path string) string {
+	return strings.TrimRight(base, "/") + "/" + strings.TrimLeft(path, "/")
+}
