@@ -1,0 +1,215 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/switchyard/switchyard/internal/deployment"
+	"github.com/switchyard/switchyard/internal/openai"
+)
+
+const (
+	// maxErrorBody bounds how much of an upstream error body is kept (1 MiB).
+	maxErrorBody = 1 << 20
+	// maxResponseBody bounds a non-streaming upstream answer (64 MiB).
+	maxResponseBody = 64 << 20
+	// maxHeld bounds the stream events held before the commit point (16 KiB); past it the
+	// stream commits.
+	maxHeld = 16 << 10
+)
+
+// attempt makes one upstream call on d. limit bounds the whole attempt (non-streaming) or the
+// time to commit (streams, via stream_timeout). It writes to w only when the call commits.
+func (p *Proxy) attempt(ctx context.Context, w http.ResponseWriter, c *Call, d *deployment.Deployment, limit time.Duration, res *Result) error {
+	actx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	timeoutErr := &TimeoutError{Limit: "timeout", After: limit}
+	if c.Req.Stream {
+		timeoutErr = &TimeoutError{Limit: "stream_timeout", After: p.streamTimeout(c, d, limit)}
+	}
+	timer := time.AfterFunc(timeoutErr.After, func() { cancel(errAttemptTimeout) })
+	defer timer.Stop()
+
+	prov := p.providers[d.Index]
+	model := c.Route.UpstreamModel(d)
+	body := c.Req.Patch(make([]byte, 0, c.Req.PatchedLen(model, d.Defaults)), model, d.Defaults)
+	req, err := prov.NewRequest(actx, c.Op, body)
+	if err != nil {
+		return &TransportError{Err: err}
+	}
+	d.InFlight.Add(1)
+	defer d.InFlight.Add(-1)
+	sent := time.Now()
+	upstreamBefore := res.Upstream
+	defer func() { res.Upstream = upstreamBefore + time.Since(sent) }()
+	resp, err := prov.Transport().RoundTrip(req)
+	if err != nil {
+		return p.failure(actx, err, timeoutErr)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		return &UpstreamError{Status: resp.StatusCode, Body: b, RetryAfter: parseRetryAfter(resp.Header)}
+	}
+	if c.Req.Stream && isEventStream(resp.Header) {
+		return p.stream(actx, w, resp, c, d, timer, timeoutErr, res, func() { res.Upstream = upstreamBefore + time.Since(sent) })
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
+	if err != nil {
+		return p.failure(actx, err, timeoutErr)
+	}
+	if len(b) > maxResponseBody {
+		return &BadResponseError{Reason: "answer larger than 64 MiB"}
+	}
+	res.Upstream = upstreamBefore + time.Since(sent)
+	if res.Usage, res.HasUsage = openai.ResponseUsage(b); !res.HasUsage && !isJSON(b) {
+		return &BadResponseError{Reason: "answer is not JSON"}
+	}
+	h := w.Header()
+	copyHeaders(h, resp.Header)
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	p.setGatewayHeaders(h, c, d, res)
+	res.Committed = true
+	w.WriteHeader(resp.StatusCode)
+	if _, err := w.Write(b); err != nil {
+		return ErrClientGone
+	}
+	return nil
+}
+
+// failure turns an error from the transport or the body into the error to classify: the client
+// going away, the attempt's timeout, or a transport failure.
+func (p *Proxy) failure(actx context.Context, err error, timeoutErr *TimeoutError) error {
+	switch cause := context.Cause(actx); {
+	case errors.Is(cause, errAttemptTimeout):
+		return timeoutErr
+	case cause != nil:
+		return ErrClientGone
+	}
+	return &TransportError{Err: err}
+}
+
+// stream forwards an SSE answer. Events before the commit point are held (at most maxHeld) and
+// an error event among them fails the attempt, so it can be retried; the first event that
+// carries content, a tool call or a finish reason commits: headers and held events go out,
+// then every event is written and flushed as it arrives. A committed stream that breaks ends
+// with an OpenAI-shaped error event and no [DONE].
+func (p *Proxy) stream(actx context.Context, w http.ResponseWriter, resp *http.Response, c *Call, d *deployment.Deployment, timer *time.Timer, timeoutErr *TimeoutError, res *Result, markUpstream func()) error {
+	er := openai.NewEventReader(resp.Body, 0)
+	rc := http.NewResponseController(w)
+	var held []byte
+	idle := p.router.StreamIdleTimeout
+	if idle <= 0 {
+		idle = 300 * time.Second
+	}
+	commit := func() error {
+		markUpstream()
+		timeoutErr.Limit, timeoutErr.After = "stream_idle_timeout", idle
+		timer.Reset(idle)
+		h := w.Header()
+		copyHeaders(h, resp.Header)
+		h.Del("Content-Length")
+		h.Set("Cache-Control", "no-cache")
+		p.setGatewayHeaders(h, c, d, res)
+		res.Committed = true
+		w.WriteHeader(resp.StatusCode)
+		_, err := w.Write(held)
+		return err
+	}
+	for {
+		ev, err := er.Next()
+		if err != nil {
+			if !res.Committed {
+				if errors.Is(err, io.EOF) {
+					err = io.ErrUnexpectedEOF
+				}
+				return p.failure(actx, err, timeoutErr)
+			}
+			return p.breakStream(actx, w, rc, err, timeoutErr)
+		}
+		if !res.Committed {
+			held = append(held, ev.Raw...)
+			kind := openai.ChunkHold
+			if ev.Done {
+				kind = openai.ChunkCommit
+			} else if ev.Data != nil {
+				var u *openai.Usage
+				kind, u = openai.ClassifyChunk(ev.Data)
+				if u != nil {
+					res.Usage, res.HasUsage = *u, true
+				}
+			}
+			if kind == openai.ChunkError {
+				return &UpstreamError{Status: http.StatusBadGateway, Body: append([]byte(nil), ev.Data...)}
+			}
+			if kind != openai.ChunkCommit && len(held) < maxHeld {
+				continue
+			}
+			if err := commit(); err != nil {
+				return ErrClientGone
+			}
+		} else {
+			timer.Reset(idle)
+			if _, err := w.Write(ev.Raw); err != nil {
+				return ErrClientGone
+			}
+			if ev.Data != nil && !ev.Done {
+				if u, ok := openai.ChunkUsage(ev.Data); ok {
+					res.Usage, res.HasUsage = u, true
+				}
+			}
+		}
+		if err := rc.Flush(); err != nil {
+			return ErrClientGone
+		}
+		if ev.Done {
+			return nil
+		}
+	}
+}
+
+// breakStream ends a committed stream that failed: an OpenAI-shaped error event and no [DONE].
+// If even that cannot be written, the connection is aborted so the client cannot mistake the
+// truncated stream for a complete one.
+func (p *Proxy) breakStream(actx context.Context, w http.ResponseWriter, rc *http.ResponseController, err error, timeoutErr *TimeoutError) error {
+	cause := p.failure(actx, err, timeoutErr)
+	if errors.Is(cause, ErrClientGone) {
+		return ErrClientGone
+	}
+	code, msg := "upstream_disconnected", "upstream stream ended before completion: "+err.Error()
+	var te *TimeoutError
+	if errors.As(cause, &te) {
+		code, msg = "timeout", te.Error()
+	}
+	ev := openai.ErrorEvent(msg, "api_error", code)
+	if _, werr := w.Write(ev); werr != nil {
+		panic(http.ErrAbortHandler)
+	}
+	if rc.Flush() != nil {
+		panic(http.ErrAbortHandler)
+	}
+	return &StreamBrokenError{Err: cause}
+}
+
+func isEventStream(h http.Header) bool {
+	mt, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
+	return mt == "text/event-stream"
+}
+
+func isJSON(b []byte) bool {
+	for _, c := range b {
+		switch c {
+		case ' ', '\t', '\r', '\n':
+			continue
+		case '{', '[':
+			return true
+		}
+		return false
+	}
+	return false
+}
