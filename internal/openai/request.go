@@ -172,17 +172,25 @@ func skipSpace(b []byte, i int) int {
 	return i
 }
 
-// skipString returns the index just past the string starting at b[i] == '"'.
+// skipString returns the index just past the string starting at b[i] == '"'. It jumps from
+// quote to quote (IndexByte is vectorised), so long prompts cost little.
 func skipString(b []byte, i int) (int, error) {
-	for j := i + 1; j < len(b); j++ {
-		switch b[j] {
-		case '\\':
-			j++
-		case '"':
+	j := i + 1
+	for {
+		k := bytes.IndexByte(b[j:], '"')
+		if k < 0 {
+			return 0, syntaxErr(b, i, "unterminated string")
+		}
+		j += k
+		escapes := 0
+		for p := j - 1; p > i && b[p] == '\\'; p-- {
+			escapes++
+		}
+		if escapes%2 == 0 {
 			return j + 1, nil
 		}
+		j++
 	}
-	return 0, syntaxErr(b, i, "unterminated string")
 }
 
 // skipValue returns the index just past the JSON value starting at b[i].

@@ -27,6 +27,7 @@ func TestParseRequest(t *testing.T) {
 			"x", true, true, 50, -1, 0, []string{"model", "stream", "stream_options", "max_tokens"}},
 		{"litellm fields", `{"model":"x","num_retries":4,"timeout":1.5,"max_completion_tokens":7}`,
 			"x", false, false, 7, 4, 1.5, []string{"model", "num_retries", "timeout", "max_completion_tokens"}},
+		{"escaped backslash before a quote", `{"a":"x\\\\","model":"m\"q"}`, "m\"q", false, false, 0, -1, 0, []string{"a", "model"}},
 		{"escaped key", `{"mo\u0064el":"y"}`, "y", false, false, 0, -1, 0, []string{"model"}},
 		{"empty object", `{}`, "", false, false, 0, -1, 0, nil},
 		{"no model", `{"messages":[1,2,{"a":null}],"n":-1.5e3,"b":false}`, "", false, false, 0, -1, 0, []string{"messages", "n", "b"}},
@@ -175,4 +176,36 @@ func BenchmarkParseRequest(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// FuzzParseRequest checks ParseRequest against encoding/json: every valid JSON object parses,
+// with the same model, and patching it yields valid JSON.
+func FuzzParseRequest(f *testing.F) {
+	for _, s := range []string{`{"model":"m","messages":[{"role":"user","content":"a\\\"b"}]}`, `{}`, `{"a":[1,{"b":"}"}]}`, `[1]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var obj map[string]json.RawMessage
+		valid := json.Unmarshal(body, &obj) == nil && obj != nil
+		r, err := ParseRequest(body)
+		if !valid {
+			return
+		}
+		if err != nil {
+			var m struct{ Model any }
+			json.Unmarshal(body, &m)
+			if _, isString := m.Model.(string); m.Model == nil || isString {
+				t.Fatalf("valid object %q: %v", body, err)
+			}
+			return
+		}
+		var m struct{ Model string }
+		json.Unmarshal(body, &m)
+		if r.Model != m.Model {
+			t.Fatalf("model: got %q, want %q", r.Model, m.Model)
+		}
+		if out := r.Patch(nil, "x", nil); !json.Valid(out) {
+			t.Fatalf("patched body is invalid: %q", out)
+		}
+	})
 }

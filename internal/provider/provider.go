@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/switchyard/switchyard/internal/config"
@@ -75,6 +76,21 @@ func (r Registry) New(d *config.Deployment, env *Env) (Provider, error) {
 		return nil, fmt.Errorf("provider %q is not supported by Switchyard yet", d.Provider)
 	}
 	return f(d, env)
+}
+
+// Redacted returns rawURL with a password in its userinfo replaced by "xxxxx", for display.
+func Redacted(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.User == nil {
+		return rawURL
+	}
+	return u.Redacted()
+}
+
+// SSLVerifyOff reports whether d sets litellm_params.ssl_verify: false.
+func SSLVerifyOff(d *config.Deployment) bool {
+	v, ok := d.Params["ssl_verify"].(bool)
+	return ok && !v
 }
 
 // JoinURL joins base and path with exactly one slash between them.

@@ -92,3 +92,12 @@ func TestNewRequest(t *testing.T) {
 		t.Error("transports are not pooled per host")
 	}
 }
+
+func TestRedacted(t *testing.T) {
+	if got := provider.Redacted("https://user:hunter2@h.example/v1"); got != "https://user:xxxxx@h.example/v1" {
+		t.Errorf("got %q, want the password masked", got)
+	}
+	if got := provider.Redacted("https://h.example/v1"); got != "https://h.example/v1" {
+		t.Errorf("got %q, want it unchanged", got)
+	}
+}

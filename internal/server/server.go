@@ -107,6 +107,10 @@ func BuildProviders(cfg *config.Config, lookupEnv func(string) (string, bool)) (
 				d.Source, d.Line, d.ModelName, d.Model, perr))
 			continue
 		}
+		if provider.SSLVerifyOff(&d) {
+			warnings = append(warnings, fmt.Sprintf("%s:%d: model_list entry %q (%s): ssl_verify: false; TLS certificates of %s are not checked",
+				d.Source, d.Line, d.ModelName, d.Model, p.APIBase()))
+		}
 		deps = append(deps, d)
 		providers = append(providers, p)
 	}

@@ -59,7 +59,7 @@ func New(d *config.Deployment, env *provider.Env) (provider.Provider, error) {
 	}
 	p := &Provider{Deployment: d.UpstreamModel, APIVersion: version}
 	p.Base, p.Key, p.Header = base, key, openai.BaseHeader(d)
-	p.RT = env.Transports.For(base, false)
+	p.RT = env.Transports.For(base, provider.SSLVerifyOff(d))
 	return p, nil
 }
 

@@ -43,7 +43,7 @@ func Family(defaultBase, keyEnv string) provider.Factory {
 				key = config.Secret(v)
 			}
 		}
-		p := &Provider{Base: base, Key: key, Header: BaseHeader(d), RT: env.Transports.For(base, sslVerifyOff(d))}
+		p := &Provider{Base: base, Key: key, Header: BaseHeader(d), RT: env.Transports.For(base, provider.SSLVerifyOff(d))}
 		if d.Organization != "" {
 			p.Header.Set("OpenAI-Organization", d.Organization)
 		}
@@ -58,11 +58,6 @@ func BaseHeader(d *config.Deployment) http.Header {
 		h.Set(k, v)
 	}
 	return h
-}
-
-func sslVerifyOff(d *config.Deployment) bool {
-	v, ok := d.Params["ssl_verify"].(bool)
-	return ok && !v
 }
 
 // NewRequest implements provider.Provider.
@@ -94,5 +89,5 @@ func NewJSONRequest(ctx context.Context, url string, body []byte, h http.Header)
 // Transport implements provider.Provider.
 func (p *Provider) Transport() http.RoundTripper { return p.RT }
 
-// APIBase implements provider.Provider.
-func (p *Provider) APIBase() string { return p.Base }
+// APIBase implements provider.Provider: the base URL with any password in it masked.
+func (p *Provider) APIBase() string { return provider.Redacted(p.Base) }
