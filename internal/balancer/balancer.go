@@ -18,11 +18,12 @@ type Strategy interface {
 // Rand is the random source strategies draw from: a float in [0, 1).
 type Rand func() float64
 
-// New returns the strategy named by routing_strategy. rnd nil means math/rand/v2.
-func New(name string, rnd Rand) (Strategy, error) {
-	if rnd == nil {
-		rnd = rand.Float64
+// New returns the strategy named by routing_strategy.
+func New(name string, opts Options) (Strategy, error) {
+	if opts.Rand == nil {
+		opts.Rand = rand.Float64
 	}
+	rnd := opts.Rand
 	switch name {
 	case "", "simple-shuffle":
 		return &SimpleShuffle{Rand: rnd}, nil

@@ -65,11 +65,11 @@ func TestSimpleShuffle(t *testing.T) {
 
 func TestNew(t *testing.T) {
 	for _, name := range config.RoutingStrategies {
-		if _, err := New(name, nil); err != nil {
+		if _, err := New(name, Options{}); err != nil {
 			t.Errorf("New(%q): %v", name, err)
 		}
 	}
-	if _, err := New("round-robin", nil); err == nil {
+	if _, err := New("round-robin", Options{}); err == nil {
 		t.Error("New(\"round-robin\"): got nil error, want one")
 	}
 }

@@ -74,7 +74,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.table = deployment.NewTable(deps, cfg.Router.ModelGroupAlias)
-	strategy, err := balancer.New(cfg.Router.RoutingStrategy, opts.Rand)
+	strategy, err := balancer.New(cfg.Router.RoutingStrategy, balancer.Options{Rand: opts.Rand, Args: cfg.Router.RoutingStrategyArgs})
 	if err != nil {
 		return nil, err
 	}
