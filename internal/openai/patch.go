@@ -1,6 +1,7 @@
 package openai
 
 import (
+	"bytes"
 	"encoding/json"
 	"slices"
 	"strconv"
@@ -26,8 +27,11 @@ func IsGatewayField(key string) bool {
 
 // Patch returns the body to send upstream: the client's bytes with "model" set to model (left
 // out when model is ""), gateway-only fields removed, and each default added whose key the client
-// did not send. Member values are copied byte for byte; nothing is re-encoded. dst is reused.
-func (r *Request) Patch(dst []byte, model string, defaults []Field) []byte {
+// did not send. With askUsage, a stream that did not ask for usage gets
+// stream_options.include_usage: true (the caller strips the usage chunk from the client's
+// stream). Member values are copied byte for byte; nothing is re-encoded. dst is reused.
+func (r *Request) Patch(dst []byte, model string, defaults []Field, askUsage bool) []byte {
+	askUsage = askUsage && r.Stream && !r.IncludeUsage
 	dst = append(dst[:0], '{')
 	if model != "" {
 		dst = append(dst, `"model":`...)
@@ -40,7 +44,18 @@ func (r *Request) Patch(dst []byte, model string, defaults []Field) []byte {
 		if len(dst) > 1 {
 			dst = append(dst, ',')
 		}
+		if askUsage && m.Key == "stream_options" {
+			dst = appendStreamOptions(dst, r.Body[m.ValStart:m.End])
+			askUsage = false
+			continue
+		}
 		dst = append(dst, r.Body[m.Start:m.End]...)
+	}
+	if askUsage {
+		if len(dst) > 1 {
+			dst = append(dst, ',')
+		}
+		dst = appendStreamOptions(dst, nil)
 	}
 	for _, d := range defaults {
 		if r.Has(d.Key) {
@@ -54,6 +69,21 @@ func (r *Request) Patch(dst []byte, model string, defaults []Field) []byte {
 		dst = append(dst, d.Value...)
 	}
 	return append(dst, '}')
+}
+
+// appendStreamOptions writes a stream_options member asking for usage, keeping the client's
+// other stream options when it sent an object without include_usage.
+func appendStreamOptions(dst, client []byte) []byte {
+	dst = append(dst, `"stream_options":`...)
+	trimmed := bytes.TrimSpace(client)
+	if len(trimmed) < 2 || trimmed[0] != '{' || bytes.Contains(trimmed, []byte(`"include_usage"`)) {
+		return append(dst, `{"include_usage":true}`...)
+	}
+	dst = append(dst, `{"include_usage":true`...)
+	if rest := bytes.TrimSpace(trimmed[1:]); len(rest) > 0 && rest[0] != '}' {
+		dst = append(dst, ',')
+	}
+	return append(dst, trimmed[1:]...)
 }
 
 // Field is one JSON member to add to a request: Key and its encoded Value.
@@ -74,7 +104,7 @@ func Fields(m map[string]json.RawMessage) []Field {
 
 // PatchedLen is an upper bound of the length Patch will produce, for sizing dst.
 func (r *Request) PatchedLen(model string, defaults []Field) int {
-	n := len(r.Body) + 2*len(model) + 16
+	n := len(r.Body) + 2*len(model) + 48
 	for _, d := range defaults {
 		n += len(d.Key) + len(d.Value) + 8
 	}

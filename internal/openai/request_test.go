@@ -77,7 +77,7 @@ func TestPatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	defaults := Fields(map[string]json.RawMessage{"temperature": json.RawMessage(`0.9`), "max_tokens": json.RawMessage(`20`)})
-	got := string(r.Patch(nil, "gpt-turbo-small-ca", defaults))
+	got := string(r.Patch(nil, "gpt-turbo-small-ca", defaults, true))
 	want := `{"model":"gpt-turbo-small-ca","messages":[{"role":"user","content":"hi"}],"temperature":0.1,"user":"u","max_tokens":20}`
 	if got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
@@ -89,7 +89,7 @@ func TestPatch(t *testing.T) {
 		t.Errorf("PatchedLen %d < len %d", n, len(got))
 	}
 	empty, _ := ParseRequest([]byte(`{}`))
-	if got := string(empty.Patch(nil, "m", nil)); got != `{"model":"m"}` {
+	if got := string(empty.Patch(nil, "m", nil, false)); got != `{"model":"m"}` {
 		t.Errorf("got %s, want {\"model\":\"m\"}", got)
 	}
 }
@@ -204,8 +204,28 @@ func FuzzParseRequest(f *testing.F) {
 		if r.Model != m.Model {
 			t.Fatalf("model: got %q, want %q", r.Model, m.Model)
 		}
-		if out := r.Patch(nil, "x", nil); !json.Valid(out) {
+		if out := r.Patch(nil, "x", nil, true); !json.Valid(out) {
 			t.Fatalf("patched body is invalid: %q", out)
 		}
 	})
+}
+
+func TestPatchAsksForStreamUsage(t *testing.T) {
+	tests := []struct{ body, want string }{
+		{`{"model":"a","stream":true}`, `{"model":"m","stream":true,"stream_options":{"include_usage":true}}`},
+		{`{"model":"a","stream":true,"stream_options":{}}`, `{"model":"m","stream":true,"stream_options":{"include_usage":true}}`},
+		{`{"model":"a","stream":true,"stream_options":{"x":1}}`, `{"model":"m","stream":true,"stream_options":{"include_usage":true,"x":1}}`},
+		{`{"model":"a","stream":true,"stream_options":{"include_usage":false}}`, `{"model":"m","stream":true,"stream_options":{"include_usage":true}}`},
+		{`{"model":"a","stream":true,"stream_options":{"include_usage":true}}`, `{"model":"m","stream":true,"stream_options":{"include_usage":true}}`},
+		{`{"model":"a","stream":false}`, `{"model":"m","stream":false}`},
+	}
+	for _, tt := range tests {
+		r, err := ParseRequest([]byte(tt.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := string(r.Patch(nil, "m", nil, true)); got != tt.want {
+			t.Errorf("Patch(%s): got %s, want %s", tt.body, got, tt.want)
+		}
+	}
 }

@@ -115,3 +115,13 @@ func ErrorEvent(message, typ, code string) []byte {
 	out = append(out, b...)
 	return append(out, "\n\n"...)
 }
+
+// UsageOnly reports whether a chunk is the usage chunk a stream ends with when
+// stream_options.include_usage is set: usage present and no choices.
+func UsageOnly(data []byte) bool {
+	var c struct {
+		Choices []json.RawMessage `json:"choices"`
+		Usage   *Usage            `json:"usage"`
+	}
+	return json.Unmarshal(data, &c) == nil && c.Usage != nil && len(c.Choices) == 0
+}

@@ -49,6 +49,9 @@ type Provider interface {
 	Transport() http.RoundTripper
 	// APIBase is the upstream base URL, safe to show (no credentials).
 	APIBase() string
+	// StreamUsage reports whether the upstream accepts stream_options.include_usage, so the
+	// gateway can ask for token usage at the end of a stream.
+	StreamUsage() bool
 }
 
 // Factory builds the Provider of one provider family for a deployment.
@@ -91,6 +94,14 @@ func Redacted(rawURL string) string {
 func SSLVerifyOff(d *config.Deployment) bool {
 	v, ok := d.Params["ssl_verify"].(bool)
 	return ok && !v
+}
+
+// StreamUsage is litellm_params.stream_usage when set, else def.
+func StreamUsage(d *config.Deployment, def bool) bool {
+	if d.StreamUsage != nil {
+		return *d.StreamUsage
+	}
+	return def
 }
 
 // JoinURL joins base and path with exactly one slash between them.

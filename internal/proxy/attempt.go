@@ -3,6 +3,7 @@ package proxy
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -23,9 +24,15 @@ const (
 	maxHeld = 16 << 10
 )
 
-// attempt makes one upstream call on d. limit bounds the whole attempt (non-streaming) or the
-// time to commit (streams, via stream_timeout). It writes to w only when the call commits.
-func (p *Proxy) attempt(ctx context.Context, w http.ResponseWriter, c *Call, d *deployment.Deployment, limit time.Duration, res *Result) error {
+// attempt makes one upstream call on the admitted deployment. limit bounds the whole attempt
+// (non-streaming) or the time to commit (streams, via stream_timeout). It writes to w only when
+// the call commits. It releases the admission on every path: the slot back, the token estimate
+// settled to the upstream's usage (or the streamed estimate), refunded when nothing was sent.
+func (p *Proxy) attempt(ctx context.Context, w http.ResponseWriter, c *Call, a *admission, limit time.Duration, est int64, res *Result) (err error) {
+	d := a.d
+	res.HasUsage, res.Usage, res.streamed = false, openai.Usage{}, 0
+	start := time.Now()
+	defer func() { p.finish(ctx, a, c, est, res, err, start) }()
 	actx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	timeoutErr := &TimeoutError{Limit: "timeout", After: limit}
@@ -37,10 +44,11 @@ func (p *Proxy) attempt(ctx context.Context, w http.ResponseWriter, c *Call, d *
 
 	prov := p.providers[d.Index]
 	model := c.Route.UpstreamModel(d)
-	body := c.Req.Patch(make([]byte, 0, c.Req.PatchedLen(model, d.Defaults)), model, d.Defaults)
+	askUsage := prov.StreamUsage()
+	body := c.Req.Patch(make([]byte, 0, c.Req.PatchedLen(model, d.Defaults)), model, d.Defaults, askUsage)
 	req, err := prov.NewRequest(actx, c.Op, body)
 	if err != nil {
-		return &TransportError{Err: err}
+		return &TransportError{Err: fmt.Errorf("%w: %w", errNotSent, err)}
 	}
 	d.InFlight.Add(1)
 	defer d.InFlight.Add(-1)
@@ -57,7 +65,11 @@ func (p *Proxy) attempt(ctx context.Context, w http.ResponseWriter, c *Call, d *
 		return &UpstreamError{Status: resp.StatusCode, Body: b, RetryAfter: parseRetryAfter(resp.Header)}
 	}
 	if c.Req.Stream && isEventStream(resp.Header) {
-		return p.stream(actx, w, resp, c, d, timer, timeoutErr, res, func() { res.Upstream = upstreamBefore + time.Since(sent) })
+		strip := askUsage && !c.Req.IncludeUsage
+		return p.stream(actx, w, resp, c, d, timer, timeoutErr, res, strip, func() {
+			res.Upstream = upstreamBefore + time.Since(sent)
+			res.ttft = time.Since(start)
+		})
 	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
 	if err != nil {
@@ -99,7 +111,7 @@ func (p *Proxy) failure(actx context.Context, err error, timeoutErr *TimeoutErro
 // carries content, a tool call or a finish reason commits: headers and held events go out,
 // then every event is written and flushed as it arrives. A committed stream that breaks ends
 // with an OpenAI-shaped error event and no [DONE].
-func (p *Proxy) stream(actx context.Context, w http.ResponseWriter, resp *http.Response, c *Call, d *deployment.Deployment, timer *time.Timer, timeoutErr *TimeoutError, res *Result, markUpstream func()) error {
+func (p *Proxy) stream(actx context.Context, w http.ResponseWriter, resp *http.Response, c *Call, d *deployment.Deployment, timer *time.Timer, timeoutErr *TimeoutError, res *Result, strip bool, markUpstream func()) error {
 	er := openai.NewEventReader(resp.Body, 0)
 	rc := http.NewResponseController(w)
 	var held []byte
@@ -144,6 +156,9 @@ func (p *Proxy) stream(actx context.Context, w http.ResponseWriter, resp *http.R
 					res.Usage, res.HasUsage = *u, true
 				}
 			}
+			if kind == openai.ChunkCommit && !ev.Done {
+				res.streamed++
+			}
 			if kind == openai.ChunkError {
 				return &UpstreamError{Status: http.StatusBadGateway, Body: append([]byte(nil), ev.Data...)}
 			}
@@ -155,12 +170,17 @@ func (p *Proxy) stream(actx context.Context, w http.ResponseWriter, resp *http.R
 			}
 		} else {
 			timer.Reset(idle)
-			if _, err := w.Write(ev.Raw); err != nil {
-				return ErrClientGone
-			}
+			usageOnly := false
 			if ev.Data != nil && !ev.Done {
+				res.streamed++
 				if u, ok := openai.ChunkUsage(ev.Data); ok {
 					res.Usage, res.HasUsage = u, true
+					usageOnly = strip && openai.UsageOnly(ev.Data)
+				}
+			}
+			if !usageOnly {
+				if _, err := w.Write(ev.Raw); err != nil {
+					return ErrClientGone
 				}
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -20,10 +21,17 @@ type NoDeploymentsError struct {
 	Group string
 	// RetryAfter is when a deployment is expected to have room again.
 	RetryAfter time.Duration
+	// Details say why, per deployment (usage against limits).
+	Details []string
 }
 
 func (e *NoDeploymentsError) Error() string {
-	return fmt.Sprintf("No deployments available for selected model: %s", e.Group)
+	msg := fmt.Sprintf("No deployments available for selected model: %s. Try again in %d seconds", e.Group,
+		int64((e.RetryAfter+time.Second-1)/time.Second))
+	if len(e.Details) > 0 {
+		msg += " (" + strings.Join(e.Details, "; ") + ")"
+	}
+	return msg
 }
 
 // TimeoutError: an attempt ran past its limit. Maps to 408.

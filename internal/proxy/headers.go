@@ -17,13 +17,18 @@ var hopHeaders = map[string]bool{
 	"Upgrade": true, "Content-Length": true, "Set-Cookie": true, "Alt-Svc": true,
 }
 
-// copyHeaders copies an upstream answer's end-to-end headers into dst.
+// copyHeaders copies an upstream answer's end-to-end headers into dst. The upstream's own
+// x-ratelimit-* headers are passed on as llm_provider-x-ratelimit-* (as LiteLLM does), since
+// x-ratelimit-* describe the model group.
 func copyHeaders(dst, src http.Header) {
 	for k, v := range src {
-		if hopHeaders[k] || strings.HasPrefix(k, "X-Litellm-") {
-			continue
+		switch {
+		case hopHeaders[k] || strings.HasPrefix(k, "X-Litellm-"):
+		case strings.HasPrefix(k, "X-Ratelimit-"):
+			dst["Llm_provider-"+k] = v
+		default:
+			dst[k] = v
 		}
-		dst[k] = v
 	}
 }
 
@@ -39,6 +44,36 @@ func (p *Proxy) setGatewayHeaders(h http.Header, c *Call, d *deployment.Deployme
 	h.Set("x-litellm-call-id", c.ID)
 	h.Set("x-litellm-response-duration-ms", ms(total))
 	h.Set("x-litellm-overhead-duration-ms", ms(max(total-res.Upstream, 0)))
+	p.setRateLimitHeaders(h, c.Route.Candidates)
+}
+
+// setRateLimitHeaders sets x-ratelimit-{limit,remaining}-{requests,tokens} for the model group:
+// the sum of its deployments' limits and that sum minus this window's usage. A dimension no
+// deployment limits is left out.
+func (p *Proxy) setRateLimitHeaders(h http.Header, group []*deployment.Deployment) {
+	var rpm, tpm, usedReq, usedTok int64
+	for _, d := range group {
+		if d.RPM == 0 && d.TPM == 0 {
+			continue
+		}
+		u := p.usage.Used(d.ID)
+		if d.RPM > 0 {
+			rpm += d.RPM
+			usedReq += min(u.Requests, d.RPM)
+		}
+		if d.TPM > 0 {
+			tpm += d.TPM
+			usedTok += min(u.Tokens, d.TPM)
+		}
+	}
+	if rpm > 0 {
+		h.Set("x-ratelimit-limit-requests", strconv.FormatInt(rpm, 10))
+		h.Set("x-ratelimit-remaining-requests", strconv.FormatInt(rpm-usedReq, 10))
+	}
+	if tpm > 0 {
+		h.Set("x-ratelimit-limit-tokens", strconv.FormatInt(tpm, 10))
+		h.Set("x-ratelimit-remaining-tokens", strconv.FormatInt(tpm-usedTok, 10))
+	}
 }
 
 func ms(d time.Duration) string {

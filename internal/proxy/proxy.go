@@ -8,28 +8,59 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/switchyard/switchyard/internal/balancer"
 	"github.com/switchyard/switchyard/internal/config"
+	"github.com/switchyard/switchyard/internal/cooldown"
 	"github.com/switchyard/switchyard/internal/deployment"
 	"github.com/switchyard/switchyard/internal/openai"
 	"github.com/switchyard/switchyard/internal/provider"
+	"github.com/switchyard/switchyard/internal/usage"
 )
 
 // Proxy forwards calls to deployments. Safe for concurrent use; immutable after New.
 type Proxy struct {
 	providers []provider.Provider // by Deployment.Index
 	strategy  balancer.Strategy
+	observer  balancer.Observer // the strategy, when it learns from outcomes; else nil
 	router    config.RouterSettings
 	log       *slog.Logger
+	usage     usage.Store
+	slots     *usage.Slots // nil when no deployment has a parallel cap
+	cooldowns cooldown.Tracker
+	resolve   func(model string) (deployment.Route, bool)
+	// requests and retries count calls in Forward and retry attempts in flight, for the retry
+	// budget.
+	requests, retries atomic.Int64
 	// jitter draws the backoff jitter factor's random part, in [0, 1).
 	jitter func() float64
 }
 
-// New returns a Proxy over providers (indexed by Deployment.Index) with the router's settings.
-func New(providers []provider.Provider, strategy balancer.Strategy, router config.RouterSettings, log *slog.Logger) *Proxy {
-	return &Proxy{providers: providers, strategy: strategy, router: router, log: log, jitter: rand.Float64}
+// Options are what New needs.
+type Options struct {
+	// Providers are indexed by Deployment.Index.
+	Providers []provider.Provider
+	Strategy  balancer.Strategy
+	Router    config.RouterSettings
+	Log       *slog.Logger
+	// Usage accounts rpm/tpm; required.
+	Usage usage.Store
+	// Slots enforces max_parallel_requests; nil when no cap is configured anywhere.
+	Slots *usage.Slots
+	// Cooldowns tracks failing deployments; required.
+	Cooldowns cooldown.Tracker
+	// Resolve finds a fallback group by name; nil disables fallbacks.
+	Resolve func(model string) (deployment.Route, bool)
+}
+
+// New returns a Proxy.
+func New(o Options) *Proxy {
+	p := &Proxy{providers: o.Providers, strategy: o.Strategy, router: o.Router, log: o.Log,
+		usage: o.Usage, slots: o.Slots, cooldowns: o.Cooldowns, resolve: o.Resolve, jitter: rand.Float64}
+	p.observer, _ = o.Strategy.(balancer.Observer)
+	return p
 }
 
 // Provider returns the provider of d.
@@ -60,6 +91,13 @@ type Result struct {
 	HasUsage bool
 	// Upstream is the time spent waiting on upstreams (for x-litellm-overhead-duration-ms).
 	Upstream time.Duration
+	// TokensEstimated is true when the tokens counted for the call are an estimate (a stream
+	// whose upstream reported no usage).
+	TokensEstimated bool
+	// streamed counts the data events of the last attempt's stream.
+	streamed int
+	// ttft is the last attempt's time to its stream's commit point.
+	ttft time.Duration
 }
 
 // Forward serves c, writing the answer to w. When it returns an error with Result.Committed
@@ -70,6 +108,7 @@ func (p *Proxy) Forward(ctx context.Context, w http.ResponseWriter, c *Call) (Re
 	if c.Req.NumRetries != nil {
 		retries = *c.Req.NumRetries
 	}
+	est := estimateTokens(c)
 	var failed []*deployment.Deployment
 	var lastErr error
 	var deadline time.Time
@@ -78,27 +117,30 @@ func (p *Proxy) Forward(ctx context.Context, w http.ResponseWriter, c *Call) (Re
 		if len(failed) > 0 {
 			cands = without(cands, failed)
 		}
-		if len(cands) == 0 {
-			return res, &NoDeploymentsError{Group: c.Route.Group, RetryAfter: time.Second}
+		limit := p.attemptTimeout(c, cands[0])
+		a, err := p.admit(ctx, c, cands, est, limit)
+		if err != nil {
+			return res, err
 		}
-		d := p.strategy.Pick(cands)
+		d := a.d
 		if attempt > 0 && contains(failed, d) {
 			// Nothing else left: retry the same deployment after backoff.
 			wait := p.backoff(attempt, lastErr)
 			if err := sleep(ctx, wait); err != nil {
+				p.release(ctx, &a, refund)
 				return res, ErrClientGone
 			}
 			deadline = deadline.Add(wait)
 		}
-		if attempt > 0 && time.Now().After(deadline) {
-			break
-		}
-		limit := p.attemptTimeout(c, d)
+		limit = p.attemptTimeout(c, d)
 		if attempt == 0 {
 			deadline = c.Start.Add(limit * time.Duration(1+retries))
+		} else if time.Now().After(deadline) {
+			p.release(ctx, &a, refund)
+			break
 		}
 		res.Deployment, res.Attempts = d, attempt+1
-		err := p.attempt(ctx, w, c, d, limit, &res)
+		err = p.attempt(ctx, w, c, &a, limit, est, &res)
 		if err == nil {
 			return res, nil
 		}

@@ -153,3 +153,11 @@ func checkEnvelope(t *testing.T, resp *http.Response, b []byte) string {
 	json.Unmarshal(e["message"], &msg)
 	return msg
 }
+
+// startUpstreamHandler serves h on 127.0.0.1 and returns its URL.
+func startUpstreamHandler(t *testing.T, h http.Handler) string {
+	t.Helper()
+	s := httptest.NewServer(h)
+	t.Cleanup(s.Close)
+	return s.URL
+}

@@ -78,8 +78,8 @@ func TestSeedConfigSpreadsByRPM(t *testing.T) {
 	}{
 		// rpm 6/6/1440: the small ones expect 1000·6/1452 ≈ 4.1 each (σ ≈ 2); 0..20 is ≥ 7σ wide.
 		{"seed rpm 6/6/1440", [3]int{6, 6, 1440}, [3]int{0, 0, 960}, [3]int{20, 20, 1000}},
-		// equal rpm: 333 each, σ ≈ 15; ±90 is 6σ.
-		{"equal rpm", [3]int{100, 100, 100}, [3]int{243, 243, 243}, [3]int{423, 423, 423}},
+		// equal rpm (high enough never to bind): 333 each, σ ≈ 15; ±90 is 6σ.
+		{"equal rpm", [3]int{1000, 1000, 1000}, [3]int{243, 243, 243}, [3]int{423, 423, 423}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -124,7 +124,7 @@ func TestSeedConfigSpreadsByRPM(t *testing.T) {
 
 func TestModelResolution(t *testing.T) {
 	ups := [3]*upstream{startUpstream(t, fake.Options{}), startUpstream(t, fake.Options{}), startUpstream(t, fake.Options{})}
-	g := startGateway(t, seedConfig(ups[0].URL, ups[1].URL, ups[2].URL, [3]int{6, 6, 1440}), Options{})
+	g := startGateway(t, seedConfig(ups[0].URL, ups[1].URL, ups[2].URL, [3]int{60, 60, 1440}), Options{})
 
 	// A deployment's litellm_params.model reaches only that deployment.
 	for range 20 {

@@ -11,14 +11,17 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/switchyard/switchyard/internal/balancer"
 	"github.com/switchyard/switchyard/internal/config"
+	"github.com/switchyard/switchyard/internal/cooldown"
 	"github.com/switchyard/switchyard/internal/deployment"
 	"github.com/switchyard/switchyard/internal/provider"
 	"github.com/switchyard/switchyard/internal/provider/all"
 	"github.com/switchyard/switchyard/internal/proxy"
+	"github.com/switchyard/switchyard/internal/usage"
 )
 
 // Options are the server's settings that do not come from the config file.
@@ -40,12 +43,15 @@ type Options struct {
 
 // Server serves one config. Immutable after New; safe for concurrent use.
 type Server struct {
-	cfg     *config.Config
-	opts    Options
-	log     *slog.Logger
-	table   *deployment.Table
-	proxy   *proxy.Proxy
-	handler http.Handler
+	cfg   *config.Config
+	opts  Options
+	log   *slog.Logger
+	table *deployment.Table
+	proxy *proxy.Proxy
+	usage usage.Store
+	// cooldowns is the deployments' cooldown state.
+	cooldowns cooldown.Tracker
+	handler   http.Handler
 	// secrets are every configured credential, scrubbed from error messages.
 	secrets []string
 	started time.Time
@@ -74,11 +80,24 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.table = deployment.NewTable(deps, cfg.Router.ModelGroupAlias)
-	strategy, err := balancer.New(cfg.Router.RoutingStrategy, balancer.Options{Rand: opts.Rand, Args: cfg.Router.RoutingStrategyArgs})
+	s.usage = usage.NewMemory(nil)
+	strategy, err := balancer.New(cfg.Router.RoutingStrategy, balancer.Options{
+		Rand: opts.Rand, Usage: s.usage, Args: cfg.Router.RoutingStrategyArgs})
 	if err != nil {
 		return nil, err
 	}
-	s.proxy = proxy.New(providers, strategy, cfg.Router, s.log)
+	var slots *usage.Slots
+	if cfg.Router.DefaultMaxParallelRequests > 0 || slices.ContainsFunc(deps, func(d config.Deployment) bool { return d.MaxParallelRequests > 0 }) {
+		slots = usage.NewSlots()
+	}
+	policy := cooldown.Policy{AllowedFails: cfg.Router.AllowedFails, AllowedFailsPolicy: cfg.Router.AllowedFailsPolicy,
+		CooldownTime: cfg.Router.CooldownTime, Disable: cfg.Router.DisableCooldowns, ProbeTimeout: cooldown.DefaultProbeTimeout}
+	if err := policy.Validate(); err != nil {
+		return nil, fmt.Errorf("router_settings: %w", err)
+	}
+	s.cooldowns = cooldown.NewMemory(policy, nil)
+	s.proxy = proxy.New(proxy.Options{Providers: providers, Strategy: strategy, Router: cfg.Router,
+		Log: s.log, Usage: s.usage, Slots: slots, Cooldowns: s.cooldowns, Resolve: s.table.Resolve})
 	for _, d := range deps {
 		s.secrets = append(s.secrets, d.APIKey.Reveal())
 	}

@@ -60,6 +60,8 @@ func New(d *config.Deployment, env *provider.Env) (provider.Provider, error) {
 	p := &Provider{Deployment: d.UpstreamModel, APIVersion: version}
 	p.Base, p.Key, p.Header = base, key, openai.BaseHeader(d)
 	p.RT = env.Transports.For(base, provider.SSLVerifyOff(d))
+	// stream_options.include_usage is accepted from api-version 2024-09-01-preview on.
+	p.IncludeUsage = provider.StreamUsage(d, version >= "2024-09-01-preview")
 	return p, nil
 }
 

@@ -26,7 +26,7 @@ func New(d *config.Deployment, _ *provider.Env) (provider.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &openai.Provider{Base: Base, Key: d.APIKey, Header: openai.BaseHeader(d)}
+	p := &openai.Provider{Base: Base, Key: d.APIKey, Header: openai.BaseHeader(d), IncludeUsage: provider.StreamUsage(d, true)}
 	p.RT = fake.Transport(fake.NewHandler(opts))
 	return p, nil
 }

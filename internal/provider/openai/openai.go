@@ -23,9 +23,12 @@ type Provider struct {
 	Header http.Header
 	// RT sends the requests.
 	RT http.RoundTripper
+	// IncludeUsage says the upstream accepts stream_options.include_usage.
+	IncludeUsage bool
 }
 
-// Family returns the Factory for an OpenAI-compatible provider whose default base URL is
+// Family returns the Factory for an OpenAI-compatible provider (streams ask for usage only for
+// "openai" itself, unless litellm_params.stream_usage says otherwise) whose default base URL is
 // defaultBase ("" = api_base required) and whose key defaults to the environment variable keyEnv
 // ("" = none).
 func Family(defaultBase, keyEnv string) provider.Factory {
@@ -43,7 +46,8 @@ func Family(defaultBase, keyEnv string) provider.Factory {
 				key = config.Secret(v)
 			}
 		}
-		p := &Provider{Base: base, Key: key, Header: BaseHeader(d), RT: env.Transports.For(base, provider.SSLVerifyOff(d))}
+		p := &Provider{Base: base, Key: key, Header: BaseHeader(d), RT: env.Transports.For(base, provider.SSLVerifyOff(d)),
+			IncludeUsage: provider.StreamUsage(d, d.Provider == "openai")}
 		if d.Organization != "" {
 			p.Header.Set("OpenAI-Organization", d.Organization)
 		}
@@ -88,6 +92,9 @@ func NewJSONRequest(ctx context.Context, url string, body []byte, h http.Header)
 
 // Transport implements provider.Provider.
 func (p *Provider) Transport() http.RoundTripper { return p.RT }
+
+// StreamUsage implements provider.Provider.
+func (p *Provider) StreamUsage() bool { return p.IncludeUsage }
 
 // APIBase implements provider.Provider: the base URL with any password in it masked.
 func (p *Provider) APIBase() string { return provider.Redacted(p.Base) }
