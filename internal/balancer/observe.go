@@ -13,9 +13,12 @@ type Options struct {
 	Rand Rand
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// Usage reads each deployment's usage over the current window (usage-based routing).
+	// Usage reads each deployment's usage over the current window (usage-based routing); nil
+	// ranks every deployment as unused.
 	Usage UsageReader
-	// Args is router_settings.routing_strategy_args (latency: ttl seconds, lowest_latency_buffer).
+	// Args is router_settings.routing_strategy_args as decoded from YAML; only
+	// latency-based-routing reads it (ttl, lowest_latency_buffer, max_latency_list_size: see
+	// NewLatency).
 	Args map[string]any
 }
 

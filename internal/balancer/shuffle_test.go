@@ -62,30 +62,3 @@ func TestSimpleShuffle(t *testing.T) {
 		t.Errorf("Pick(nil): got %v, want nil", got)
 	}
 }
-
-func TestNew(t *testing.T) {
-	for _, name := range config.RoutingStrategies {
-		if _, err := New(name, Options{}); err != nil {
-			t.Errorf("New(%q): %v", name, err)
-		}
-	}
-	if _, err := New("round-robin", Options{}); err == nil {
-		t.Error("New(\"round-robin\"): got nil error, want one")
-	}
-}
-
-func BenchmarkSimpleShuffle(b *testing.B) {
-	for _, n := range []int{3, 50} {
-		cands := make([]*deployment.Deployment, n)
-		for i := range cands {
-			cands[i] = dep("d", 0, int64(i+1), 0)
-		}
-		s := &SimpleShuffle{Rand: grid(1 << 20)}
-		b.Run(map[int]string{3: "3", 50: "50"}[n], func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				s.Pick(cands)
-			}
-		})
-	}
-}
