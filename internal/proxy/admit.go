@@ -41,11 +41,12 @@ func (p *Proxy) parallelCap(d *deployment.Deployment) int {
 // slot (first come, first served) until wait ends. Nothing available → *NoDeploymentsError.
 func (p *Proxy) admit(ctx context.Context, c *Call, cands []*deployment.Deployment, est int64, wait time.Duration) (admission, error) {
 	avail := cands
-	if p.limited(cands) {
+	if p.limited(cands) || p.anyCooling(cands) {
 		avail = make([]*deployment.Deployment, 0, len(cands))
 		var capped []*deployment.Deployment
 		for _, d := range cands {
 			switch {
+			case p.cooling(d):
 			case !p.fits(d, est):
 			case p.slots != nil && p.parallelCap(d) > 0 && p.slots.InFlight(d.ID) >= p.parallelCap(d):
 				capped = append(capped, d)
@@ -62,6 +63,11 @@ func (p *Proxy) admit(ctx context.Context, c *Call, cands []*deployment.Deployme
 	}
 	for len(avail) > 0 {
 		d := p.strategy.Pick(avail)
+		if ok, _ := p.cooldowns.Available(d.ID); !ok {
+			// Half-open with its probe already out.
+			avail = drop(avail, d)
+			continue
+		}
 		a, ok, err := p.take(ctx, d, est)
 		if err != nil {
 			return a, err
@@ -72,6 +78,22 @@ func (p *Proxy) admit(ctx context.Context, c *Call, cands []*deployment.Deployme
 		avail = drop(avail, d)
 	}
 	return admission{}, p.noDeployments(ctx, c, cands, est)
+}
+
+// cooling reports whether d is in a cooldown now.
+func (p *Proxy) cooling(d *deployment.Deployment) bool {
+	until := p.cooldowns.Until(d.ID)
+	return !until.IsZero() && time.Now().Before(until)
+}
+
+// anyCooling reports whether any candidate is cooling down.
+func (p *Proxy) anyCooling(cands []*deployment.Deployment) bool {
+	for _, d := range cands {
+		if p.cooling(d) {
+			return true
+		}
+	}
+	return false
 }
 
 // take reserves d's quota and parallel slot; ok is false when either is refused.
@@ -224,14 +246,26 @@ func orderOf(d *deployment.Deployment) int {
 func (p *Proxy) noDeployments(ctx context.Context, c *Call, cands []*deployment.Deployment, est int64) error {
 	e := &NoDeploymentsError{Group: c.Route.Group, RetryAfter: time.Second}
 	var limited []usage.Candidate
+	var soonest time.Duration
 	for _, d := range cands {
 		if d.RPM > 0 || d.TPM > 0 {
 			limited = append(limited, usage.Candidate{ID: d.ID, Limits: usage.Limits{RPM: d.RPM, TPM: d.TPM}})
 		}
 		u := p.usage.Used(d.ID)
-		e.Details = append(e.Details, fmt.Sprintf("%s: rpm %d/%s, tpm %d/%s", d.ID, u.Requests, limitText(d.RPM), u.Tokens, limitText(d.TPM)))
+		detail := fmt.Sprintf("%s: rpm %d/%s, tpm %d/%s", d.ID, u.Requests, limitText(d.RPM), u.Tokens, limitText(d.TPM))
+		if until := p.cooldowns.Until(d.ID); !until.IsZero() {
+			left := time.Until(until)
+			detail += fmt.Sprintf(", cooling down for %.1fs", left.Seconds())
+			if soonest == 0 || left < soonest {
+				soonest = left
+			}
+		}
+		e.Details = append(e.Details, detail)
 	}
-	if len(limited) == len(cands) {
+	if soonest > 0 {
+		e.RetryAfter = soonest
+	}
+	if len(limited) == len(cands) && soonest == 0 {
 		// A dry run: every candidate is refused, and the store says when the first has room.
 		if idx, res, retry, err := p.usage.Reserve(ctx, limited, est); err == nil {
 			if idx >= 0 {

@@ -100,6 +100,8 @@ func (p *Proxy) failure(actx context.Context, err error, timeoutErr *TimeoutErro
 	switch cause := context.Cause(actx); {
 	case errors.Is(cause, errAttemptTimeout):
 		return timeoutErr
+	case errors.Is(cause, ErrShutdown):
+		return ErrShutdown
 	case cause != nil:
 		return ErrClientGone
 	}
@@ -203,8 +205,11 @@ func (p *Proxy) breakStream(actx context.Context, w http.ResponseWriter, rc *htt
 	}
 	code, msg := "upstream_disconnected", "upstream stream ended before completion: "+err.Error()
 	var te *TimeoutError
-	if errors.As(cause, &te) {
+	switch {
+	case errors.As(cause, &te):
 		code, msg = "timeout", te.Error()
+	case errors.Is(cause, ErrShutdown):
+		code, msg = "server_shutdown", "the gateway is shutting down; the stream was cut off"
 	}
 	ev := openai.ErrorEvent(msg, "api_error", code)
 	if _, werr := w.Write(ev); werr != nil {

@@ -12,6 +12,10 @@ import (
 // ErrClientGone means the client disconnected; logged as 499, costs the deployment nothing.
 var ErrClientGone = errors.New("client closed request")
 
+// ErrShutdown is the cancel cause the server gives in-flight requests when its drain deadline
+// passes: committed streams end with an error event ("server_shutdown"), never cleanly.
+var ErrShutdown = errors.New("server shutting down")
+
 // errAttemptTimeout is the cancel cause of an attempt whose timer fired.
 var errAttemptTimeout = errors.New("attempt timed out")
 

@@ -76,6 +76,8 @@ type Call struct {
 	ID string
 	// Start is when the gateway received the request.
 	Start time.Time
+	// Fallbacks counts the fallback groups tried (x-litellm-attempted-fallbacks).
+	Fallbacks int
 }
 
 // Result describes how a call went.
@@ -100,11 +102,45 @@ type Result struct {
 	ttft time.Duration
 }
 
-// Forward serves c, writing the answer to w. When it returns an error with Result.Committed
-// false, nothing was written and the caller renders the error.
+// Forward serves c, writing the answer to w: c's model group with its retries, then its
+// fallback groups (see fallbacks). When it returns an error with Result.Committed false,
+// nothing was written and the caller renders the error.
 func (p *Proxy) Forward(ctx context.Context, w http.ResponseWriter, c *Call) (Result, error) {
+	p.requests.Add(1)
+	defer p.requests.Add(-1)
 	var res Result
+	v, err := p.forwardGroup(ctx, w, c, &res)
+	if err == nil || res.Committed || v.Action == ClientGone || ctx.Err() != nil {
+		return res, err
+	}
+	for _, name := range p.fallbacks(c, v, err) {
+		route, ok := p.resolve(name)
+		if !ok {
+			p.log.Warn("fallback group not found", "model_group", c.Route.Group, "fallback", name)
+			continue
+		}
+		c.Route, c.Fallbacks = route, c.Fallbacks+1
+		var ferr error
+		v, ferr = p.forwardGroup(ctx, w, c, &res)
+		if ferr == nil || res.Committed || v.Action == ClientGone || ctx.Err() != nil {
+			return res, ferr
+		}
+		if !isNoDeployments(ferr) || err == nil {
+			err = ferr
+		}
+	}
+	return res, err
+}
+
+// forwardGroup runs c against its route's group: admit a deployment, call it, and on a failure
+// before commit classify it, count it toward the deployment's cooldown, and retry — another
+// deployment while one remains, else the same after backoff — within num_retries (or the
+// error kind's retry_policy) and the fleet's retry budget.
+func (p *Proxy) forwardGroup(ctx context.Context, w http.ResponseWriter, c *Call, res *Result) (Verdict, error) {
 	retries := p.router.NumRetries
+	if first := c.Route.Candidates[0]; first.NumRetries != nil {
+		retries = *first.NumRetries
+	}
 	if c.Req.NumRetries != nil {
 		retries = *c.Req.NumRetries
 	}
@@ -112,7 +148,13 @@ func (p *Proxy) Forward(ctx context.Context, w http.ResponseWriter, c *Call) (Re
 	var failed []*deployment.Deployment
 	var lastErr error
 	var deadline time.Time
-	for attempt := 0; attempt <= retries; attempt++ {
+	retrying := false // holds a slot of the retry budget
+	defer func() {
+		if retrying {
+			p.retries.Add(-1)
+		}
+	}()
+	for attempt := 0; ; attempt++ {
 		cands := c.Route.Candidates
 		if len(failed) > 0 {
 			cands = without(cands, failed)
@@ -120,45 +162,104 @@ func (p *Proxy) Forward(ctx context.Context, w http.ResponseWriter, c *Call) (Re
 		limit := p.attemptTimeout(c, cands[0])
 		a, err := p.admit(ctx, c, cands, est, limit)
 		if err != nil {
-			return res, err
+			if lastErr != nil && isNoDeployments(err) {
+				// The rest are cooling or full: the client learns what went wrong here.
+				return Classify(lastErr, len(c.Route.Candidates)), lastErr
+			}
+			return Classify(err, len(c.Route.Candidates)), err
 		}
 		d := a.d
-		if attempt > 0 && contains(failed, d) {
-			// Nothing else left: retry the same deployment after backoff.
-			wait := p.backoff(attempt, lastErr)
-			if err := sleep(ctx, wait); err != nil {
-				p.release(ctx, &a, refund)
-				return res, ErrClientGone
+		if attempt > 0 {
+			if contains(failed, d) {
+				// Nothing else left: retry the same deployment after backoff.
+				wait := p.backoff(attempt, lastErr)
+				if err := sleep(ctx, wait); err != nil {
+					p.release(ctx, &a, refund)
+					return Verdict{Action: ClientGone}, ErrClientGone
+				}
+				deadline = deadline.Add(wait)
 			}
-			deadline = deadline.Add(wait)
+			if time.Now().After(deadline) {
+				p.release(ctx, &a, refund)
+				return Classify(lastErr, len(c.Route.Candidates)), lastErr
+			}
 		}
 		limit = p.attemptTimeout(c, d)
 		if attempt == 0 {
 			deadline = c.Start.Add(limit * time.Duration(1+retries))
-		} else if time.Now().After(deadline) {
-			p.release(ctx, &a, refund)
-			break
 		}
-		res.Deployment, res.Attempts = d, attempt+1
-		err = p.attempt(ctx, w, c, &a, limit, est, &res)
+		res.Deployment = d
+		res.Attempts++
+		err = p.attempt(ctx, w, c, &a, limit, est, res)
+		if retrying {
+			p.retries.Add(-1)
+			retrying = false
+		}
 		if err == nil {
-			return res, nil
+			p.cooldowns.Success(d.ID)
+			return Verdict{}, nil
+		}
+		v := Classify(err, len(c.Route.Candidates))
+		if v.Counts && !res.Committed {
+			if cd := p.cooldowns.Failure(d.ID, v.Kind, v.RetryAfter, len(c.Route.Candidates), d.CooldownTime); cd > 0 {
+				p.log.Warn("deployment cooling down", "deployment", d.ID, "model_group", c.Route.Group,
+					"for", cd.String(), "reason", v.Kind.String())
+			}
 		}
 		if ctx.Err() != nil {
-			return res, ErrClientGone
+			return Verdict{Action: ClientGone}, ErrClientGone
 		}
-		if res.Committed || !Retryable(err) {
-			return res, err
+		if res.Committed || v.Action == FailFast || v.Action == ClientGone {
+			return v, err
 		}
 		lastErr = err
-		p.log.LogAttrs(ctx, slog.LevelWarn, "attempt failed, retrying",
-			slog.String("call_id", c.ID), slog.String("model_group", c.Route.Group),
-			slog.String("deployment", d.ID), slog.Int("attempt", attempt+1), slog.String("error", err.Error()))
 		if !contains(failed, d) {
 			failed = append(failed, d)
 		}
+		if attempt >= p.allowedRetries(v, retries) {
+			return v, err
+		}
+		if v.Action == RetryElsewhere && len(failed) >= len(c.Route.Candidates) {
+			return v, err
+		}
+		if !p.takeRetry() {
+			p.log.Warn("retry budget exhausted: not retrying", "call_id", c.ID, "model_group", c.Route.Group,
+				"retries_in_flight", p.retries.Load())
+			return v, err
+		}
+		retrying = true
+		p.log.LogAttrs(ctx, slog.LevelInfo, "attempt failed, retrying",
+			slog.String("call_id", c.ID), slog.String("model_group", c.Route.Group),
+			slog.String("deployment", d.ID), slog.Int("attempt", attempt+1), slog.String("error", err.Error()))
 	}
-	return res, lastErr
+}
+
+// takeRetry takes a slot of the retry budget (Envoy's): a retry may start only while retries
+// in flight < max(3, 20 % of requests in flight), so an outage cannot multiply upstream load,
+// yet a quiet gateway still retries.
+func (p *Proxy) takeRetry() bool {
+	for {
+		n := p.retries.Load()
+		if n >= max(3, p.requests.Load()/5) {
+			return false
+		}
+		if p.retries.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+}
+
+// allowedRetries is retry_policy's count for the failure's kind, else num_retries.
+func (p *Proxy) allowedRetries(v Verdict, retries int) int {
+	if n, ok := p.router.RetryPolicy[retryPolicyKey(v.Kind)]; ok {
+		return n
+	}
+	return retries
+}
+
+func isNoDeployments(err error) bool {
+	var nd *NoDeploymentsError
+	return errors.As(err, &nd)
 }
 
 // attemptTimeout is the request's timeout, else the deployment's, else the router's.

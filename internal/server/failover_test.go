@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -29,35 +30,47 @@ func TestFailover(t *testing.T) {
 	tests := []struct {
 		name string
 		bad  func(t *testing.T) (url string, hits func() int)
+		// hits is how many requests reach the bad deployment before it cools down: allowed_fails
+		// (3) + 1 for errors, 1 for a 429 in a group with others.
+		hits int
 	}{
 		{"upstream answers 500", func(t *testing.T) (string, func() int) {
 			u := startUpstream(t, fake.Options{FailRate: 1, FailStatus: 500})
 			return u.URL, u.h.Count
-		}},
+		}, 4},
 		{"upstream answers 429", func(t *testing.T) (string, func() int) {
 			u := startUpstream(t, fake.Options{FailRate: 1, FailStatus: 429})
 			return u.URL, u.h.Count
-		}},
+		}, 1},
 		{"connection refused", func(t *testing.T) (string, func() int) {
-			return refusedURL(t), func() int { return 1 }
-		}},
+			return refusedURL(t), nil
+		}, 4},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			badURL, badHits := tt.bad(t)
 			good := startUpstream(t, fake.Options{})
-			g := startGateway(t, twoDeployments(badURL, good.URL, ""), Options{Rand: first})
+			g := startGateway(t, twoDeployments(badURL, good.URL, "  cooldown_time: 30\n"), Options{Rand: first})
+			retried := 0
 			for i := range 20 {
 				resp, b := g.post(t, "/v1/chat/completions", fmt.Sprintf(chat, "m"))
 				if resp.StatusCode != http.StatusOK {
 					t.Fatalf("request %d: status %d: %s", i, resp.StatusCode, b)
 				}
-				if got := resp.Header.Get("x-litellm-attempted-retries"); got != "1" {
-					t.Errorf("request %d: x-litellm-attempted-retries %q, want 1", i, got)
+				if resp.Header.Get("x-litellm-attempted-retries") == "1" {
+					retried++
 				}
 			}
-			if good.h.Count() != 20 || badHits() == 0 {
-				t.Errorf("got good %d bad %d upstream hits, want 20 and > 0", good.h.Count(), badHits())
+			// Every request succeeds; the bad deployment is tried until it cools down, then
+			// skipped for the rest of its cooldown.
+			if retried != tt.hits {
+				t.Errorf("%d requests needed a retry, want %d (until the bad deployment cools down)", retried, tt.hits)
+			}
+			if good.h.Count() != 20 {
+				t.Errorf("good deployment got %d requests, want 20", good.h.Count())
+			}
+			if badHits != nil && badHits() != tt.hits {
+				t.Errorf("bad deployment got %d requests, want %d", badHits(), tt.hits)
 			}
 		})
 	}
@@ -82,7 +95,7 @@ func TestAllDeploymentsFailing(t *testing.T) {
 }
 
 func TestNotRetried(t *testing.T) {
-	for _, status := range []int{400, 401, 404, 422} {
+	for _, status := range []int{400, 413, 422} {
 		t.Run(strconv.Itoa(status), func(t *testing.T) {
 			bad := startUpstream(t, fake.Options{FailRate: 1, FailStatus: status})
 			good := startUpstream(t, fake.Options{})
@@ -94,6 +107,39 @@ func TestNotRetried(t *testing.T) {
 			checkEnvelope(t, resp, b)
 			if bad.h.Count() != 1 || good.h.Count() != 0 {
 				t.Errorf("got %d/%d attempts, want 1/0 (not retried)", bad.h.Count(), good.h.Count())
+			}
+		})
+	}
+}
+
+// A deployment answering 401/403/404 is misconfigured: another deployment of the group serves
+// the request (U9); alone in its group, its answer goes to the client, not retried, with any
+// key it echoes scrubbed.
+func TestAuthErrorsTryOthers(t *testing.T) {
+	for _, status := range []int{401, 403, 404} {
+		t.Run(strconv.Itoa(status), func(t *testing.T) {
+			bad := startUpstreamHandler(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(status)
+				fmt.Fprint(w, `{"error":{"message":"Incorrect API key provided: sk-bad-key-123456. You can find your API key at …","type":"invalid_request_error","code":"invalid_api_key"}}`)
+			}))
+			good := startUpstream(t, fake.Options{})
+			g := startGateway(t, twoDeployments(bad, good.URL, ""), Options{Rand: first})
+			resp, b := g.post(t, "/v1/chat/completions", fmt.Sprintf(chat, "m"))
+			if resp.StatusCode != 200 || good.h.Count() != 1 {
+				t.Errorf("got %d with %d good attempts, want 200 served by the other deployment: %s", resp.StatusCode, good.h.Count(), b)
+			}
+			alone := startGateway(t, fmt.Sprintf("model_list:\n  - model_name: m\n    litellm_params: {model: openai/x, api_base: %s/v1, api_key: sk-bad-key-123456}\n", bad), Options{})
+			resp, b = alone.post(t, "/v1/chat/completions", fmt.Sprintf(chat, "m"))
+			if resp.StatusCode != status {
+				t.Errorf("alone: got %d, want %d", resp.StatusCode, status)
+			}
+			msg := checkEnvelope(t, resp, b)
+			if strings.Contains(string(b), "sk-bad-key") || !strings.Contains(msg, "Incorrect API key") {
+				t.Errorf("alone: message %q, want the upstream's with the key scrubbed", msg)
+			}
+			if strings.Contains(alone.logs.String(), "sk-bad-key") {
+				t.Error("the key reached the logs")
 			}
 		})
 	}
