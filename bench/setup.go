@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+var (
+	listeningURL  = regexp.MustCompile(`listening on http://(\S+)`)
+	switchyardLog = regexp.MustCompile(`switchyard listening.* addr=(\S+)`)
+)
+
+// quotaLimit is the rpm and tpm of every deployment in the quota scenarios: high enough
+// never to bind, so the accounting runs but never refuses.
+const quotaLimit = 1_000_000_000_000
+
+// fleet is every process and target of one run.
+type fleet struct {
+	upstream map[profile]*proc // fakellm per profile
+	floor    map[profile]*proc // floor proxy per profile
+	sy       *proc             // Switchyard, simple-shuffle
+	syQuota  *proc             // Switchyard, usage-based routing with quotas
+	targets  []target
+}
+
+// fakellmArgs are the command-line flags of each profile's fake upstream.
+func fakellmArgs(p profile, streamGap time.Duration) []string {
+	args := []string{"--host", "127.0.0.1", "--port", "0", "--latency", "0", "--name", "fakellm-" + string(p)}
+	switch p {
+	case streamProfile:
+		args = append(args, "--chunks", "20", "--chunk-gap", streamGap.String())
+	case idleProfile:
+		args = append(args, "--chunks", "2", "--chunk-gap", "1h")
+	default:
+		args = append(args, "--chunks", "20")
+	}
+	return args
+}
+
+// switchyardConfig returns a LiteLLM-style config: for each profile, a model group of three
+// openai/ deployments all pointing at that profile's fakellm ("bench", "bench-stream",
+// "bench-idle"). With quota, only the "bench" group, under usage-based routing with rpm and
+// tpm set too high to bind.
+func switchyardConfig(upstream map[profile]string, quota bool) string {
+	var b strings.Builder
+	b.WriteString("# Written by go run ./bench.\nmodel_list:\n")
+	for _, p := range profiles {
+		if quota && p != fastProfile {
+			continue
+		}
+		group := "bench"
+		if p != fastProfile {
+			group += "-" + string(p)
+		}
+		for i := 1; i <= 3; i++ {
+			fmt.Fprintf(&b, "  - model_name: %s\n    litellm_params:\n", group)
+			fmt.Fprintf(&b, "      model: openai/bench\n      api_base: %s/v1\n      api_key: sk-bench\n", upstream[p])
+			if quota {
+				fmt.Fprintf(&b, "      rpm: %d\n      tpm: %d\n", int64(quotaLimit), int64(quotaLimit))
+			}
+			fmt.Fprintf(&b, "    model_info:\n      id: %s-%d\n", group, i)
+		}
+	}
+	strategy := "simple-shuffle"
+	if quota {
+		strategy = "usage-based-routing-v2"
+	}
+	fmt.Fprintf(&b, "router_settings:\n  routing_strategy: %s\n  num_retries: 2\n  timeout: 600\n", strategy)
+	return b.String()
+}
+
+// startFleet starts the fake upstreams, the floors and both Switchyards, finds the peers'
+// processes, and returns the targets in report order: direct, floor, switchyard, peers.
+func startFleet(ctx context.Context, ps *procSet, bin string, o *options) (*fleet, error) {
+	f := &fleet{upstream: map[profile]*proc{}, floor: map[profile]*proc{}}
+	base := map[profile]string{}
+	for _, p := range profiles {
+		up, err := ps.start(ctx, "fakellm-"+string(p), filepath.Join(bin, "fakellm"), fakellmArgs(p, o.streamGap), listeningURL)
+		if err != nil {
+			return nil, err
+		}
+		f.upstream[p] = up
+		base[p] = "http://" + up.Addr
+		fl, err := ps.start(ctx, "floor-"+string(p), filepath.Join(bin, "floor"),
+			[]string{"--upstream", base[p], "--conns", "1024"}, listeningURL)
+		if err != nil {
+			return nil, err
+		}
+		f.floor[p] = fl
+	}
+	for _, quota := range []bool{false, true} {
+		name := "switchyard"
+		if quota {
+			name += "-quota"
+		}
+		cfg := filepath.Join(ps.dir, name+".yaml")
+		if err := os.WriteFile(cfg, []byte(switchyardConfig(base, quota)), 0o644); err != nil {
+			return nil, err
+		}
+		p, err := ps.start(ctx, name, filepath.Join(bin, "switchyard"),
+			[]string{"--config", cfg, "--host", "127.0.0.1", "--port", "0", "--drain-timeout", "1s"}, switchyardLog)
+		if err != nil {
+			return nil, err
+		}
+		if quota {
+			f.syQuota = p
+		} else {
+			f.sy = p
+		}
+	}
+	f.targets = []target{
+		{Name: directName, resolve: func(sc scenario) (endpoint, bool) {
+			return endpoint{URL: chatURL(base[sc.Profile]), Model: "bench"}, !sc.Idle
+		}},
+		{Name: floorName, resolve: func(sc scenario) (endpoint, bool) {
+			fl := f.floor[sc.Profile]
+			return endpoint{URL: chatURL("http://" + fl.Addr), Model: "bench", PID: fl.PID}, true
+		}},
+		{Name: switchyardName, resolve: func(sc scenario) (endpoint, bool) {
+			p, model := f.sy, "bench"
+			if sc.Quota {
+				p = f.syQuota
+			} else if sc.Profile != fastProfile {
+				model += "-" + string(sc.Profile)
+			}
+			return endpoint{URL: chatURL("http://" + p.Addr), Model: model, PID: p.PID}, true
+		}},
+	}
+	for _, pe := range o.peers {
+		pid := peerPID(pe.Base)
+		if pid == 0 {
+			fmt.Fprintf(o.stderr, "bench: peer %s: no process of this user listens on its port; its CPU and memory are not measured\n", pe.Name)
+		}
+		f.targets = append(f.targets, peerTarget(pe, base, pid))
+	}
+	return f, nil
+}
+
+// peerPID finds the process listening on a peer's port (0 if none of ours).
+func peerPID(base string) int {
+	u, err := url.Parse(base)
+	if err != nil {
+		return 0
+	}
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil {
+		return 0
+	}
+	return findListenerPID(n)
+}

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestSmoke runs the whole harness in --smoke mode: it builds and starts every process,
+// runs every scenario with tiny counts, and writes its files to a temporary directory. It
+// checks that the harness works, never how fast anything is.
+func TestSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes; skipped with -short")
+	}
+	dir := t.TempDir()
+	jsonPath, mdPath := filepath.Join(dir, "out.json"), filepath.Join(dir, "BENCHMARKS.md")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	if err := run(ctx, []string{"--smoke", "--json", jsonPath, "--md", mdPath}, &stdout, &stderr); err != nil {
+		t.Fatalf("run: %v\nstderr:\n%s", err, stderr.String())
+	}
+	b, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got Run
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatalf("JSON: %v", err)
+	}
+	if !got.Completed {
+		t.Error("run not marked completed")
+	}
+	seen := map[string]Result{}
+	for _, r := range got.Results {
+		seen[r.Scenario+"/"+r.Target] = r
+	}
+	for _, sc := range allScenarios {
+		for _, tg := range []string{directName, floorName, switchyardName} {
+			r, ok := seen[sc.Name+"/"+tg]
+			switch {
+			case sc.Idle && tg == directName:
+				if ok {
+					t.Errorf("%s/%s: direct takes no part in idle streams", sc.Name, tg)
+				}
+				continue
+			case !ok:
+				t.Errorf("%s/%s: no result", sc.Name, tg)
+				continue
+			}
+			if r.Requests == 0 {
+				t.Errorf("%s/%s: no successful request (errors %d: %v)", sc.Name, tg, r.Errors, r.ErrorSamples)
+			}
+			if tg != directName && !r.Measured {
+				t.Errorf("%s/%s: process not measured", sc.Name, tg)
+			}
+			if sc.Stream && !sc.Idle && (r.TTFB == nil || r.TTFB.N == 0) {
+				t.Errorf("%s/%s: no stream timing", sc.Name, tg)
+			}
+		}
+	}
+	md, _ := os.ReadFile(mdPath)
+	if !strings.Contains(string(md), "| c1 | switchyard |") || !strings.Contains(stdout.String(), "| idle8000 | floor |") {
+		t.Errorf("markdown lacks the tables:\n%s", md)
+	}
+}
