@@ -20,11 +20,11 @@ var entryKeys = map[string]bool{
 }
 
 // routerKeys are the router_settings keys Switchyard reads (LITELLM-COMPAT.md plus Switchyard's own
-// stream_idle_timeout, connect_timeout, redis_fallback, redis_cluster_nodes).
+// stream_idle_timeout, stream_keepalive, connect_timeout, redis_fallback, redis_cluster_nodes).
 var routerKeys = map[string]bool{
 	"routing_strategy": true, "routing_strategy_args": true, "model_group_alias": true,
 	"num_retries": true, "retry_after": true, "retry_policy": true, "timeout": true,
-	"stream_timeout": true, "stream_idle_timeout": true, "connect_timeout": true,
+	"stream_timeout": true, "stream_idle_timeout": true, "stream_keepalive": true, "connect_timeout": true,
 	"allowed_fails": true, "allowed_fails_policy": true, "cooldown_time": true,
 	"disable_cooldowns": true, "fallbacks": true, "default_fallbacks": true,
 	"context_window_fallbacks": true, "content_policy_fallbacks": true, "max_fallbacks": true,

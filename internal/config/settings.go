@@ -47,7 +47,7 @@ func (l *loader) section(top map[string]field, name string, known func(string) b
 func (l *loader) routerSettings(rs, ls map[string]field) RouterSettings {
 	r := RouterSettings{
 		RoutingStrategy: defaultRoutingStrategy, NumRetries: defaultNumRetries,
-		Timeout: defaultTimeout, StreamIdleTimeout: defaultStreamIdleTimeout,
+		Timeout: defaultTimeout, StreamIdleTimeout: defaultStreamIdleTimeout, StreamKeepAlive: 15 * time.Second,
 		ConnectTimeout: defaultConnectTimeout, AllowedFails: defaultAllowedFails,
 		CooldownTime: defaultCooldownTime, MaxFallbacks: defaultMaxFallbacks,
 		RedisFallback: defaultRedisFallback,
@@ -90,6 +90,7 @@ func (l *loader) routerSettings(rs, ls map[string]field) RouterSettings {
 	setDuration(l, m, "timeout", &r.Timeout, true)
 	setDuration(l, m, "stream_timeout", &r.StreamTimeout, false)
 	setDuration(l, m, "stream_idle_timeout", &r.StreamIdleTimeout, true)
+	setDuration(l, m, "stream_keepalive", &r.StreamKeepAlive, true)
 	setDuration(l, m, "connect_timeout", &r.ConnectTimeout, true)
 	setDuration(l, m, "cooldown_time", &r.CooldownTime, false)
 	setBool(l, m, "disable_cooldowns", &r.DisableCooldowns)

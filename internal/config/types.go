@@ -138,6 +138,9 @@ type RouterSettings struct {
 	StreamTimeout time.Duration
 	// StreamIdleTimeout is the longest gap between events of a committed stream; default 300 s.
 	StreamIdleTimeout time.Duration
+	// StreamKeepAlive is the longest gap in a committed stream before the gateway sends a
+	// ": keep-alive" comment (Switchyard key stream_keepalive); default 15 s.
+	StreamKeepAlive time.Duration
 	// ConnectTimeout bounds dialling an upstream; default 10 s.
 	ConnectTimeout time.Duration
 	// AllowedFails is failures in 60 s before cooldown; default 3.

@@ -125,3 +125,14 @@ func UsageOnly(data []byte) bool {
 	}
 	return json.Unmarshal(data, &c) == nil && c.Usage != nil && len(c.Choices) == 0
 }
+
+// IsErrorEvent reports whether a stream event's data is an in-band error ({"error": …}),
+// cheaply: only a payload starting with {"error" is decoded.
+func IsErrorEvent(data []byte) bool {
+	t := bytes.TrimLeft(data, " \t\r\n")
+	if !bytes.HasPrefix(t, []byte(`{"error"`)) {
+		return false
+	}
+	kind, _ := ClassifyChunk(data)
+	return kind == ChunkError
+}

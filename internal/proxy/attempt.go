@@ -111,11 +111,14 @@ func (p *Proxy) failure(actx context.Context, err error, timeoutErr *TimeoutErro
 // stream forwards an SSE answer. Events before the commit point are held (at most maxHeld) and
 // an error event among them fails the attempt, so it can be retried; the first event that
 // carries content, a tool call or a finish reason commits: headers and held events go out,
-// then every event is written and flushed as it arrives. A committed stream that breaks ends
-// with an OpenAI-shaped error event and no [DONE].
+// then every event is written and flushed as it arrives, with ": keep-alive" comments filling
+// gaps. A committed stream that breaks ends with an OpenAI-shaped error event and no [DONE];
+// an upstream's own error event is forwarded and ends it the same way. Nothing after [DONE]
+// is read.
 func (p *Proxy) stream(actx context.Context, w http.ResponseWriter, resp *http.Response, c *Call, d *deployment.Deployment, timer *time.Timer, timeoutErr *TimeoutError, res *Result, strip bool, markUpstream func()) error {
 	er := openai.NewEventReader(resp.Body, 0)
-	rc := http.NewResponseController(w)
+	sw := newStreamWriter(w)
+	defer sw.close()
 	var held []byte
 	idle := p.router.StreamIdleTimeout
 	if idle <= 0 {
@@ -132,7 +135,8 @@ func (p *Proxy) stream(actx context.Context, w http.ResponseWriter, resp *http.R
 		p.setGatewayHeaders(h, c, d, res)
 		res.Committed = true
 		w.WriteHeader(resp.StatusCode)
-		_, err := w.Write(held)
+		err := sw.write(held)
+		sw.keepAlive(p.keepAlive)
 		return err
 	}
 	for {
@@ -144,7 +148,7 @@ func (p *Proxy) stream(actx context.Context, w http.ResponseWriter, resp *http.R
 				}
 				return p.failure(actx, err, timeoutErr)
 			}
-			return p.breakStream(actx, w, rc, err, timeoutErr)
+			return p.breakStream(actx, sw, err, timeoutErr)
 		}
 		if !res.Committed {
 			held = append(held, ev.Raw...)
@@ -172,22 +176,27 @@ func (p *Proxy) stream(actx context.Context, w http.ResponseWriter, resp *http.R
 			}
 		} else {
 			timer.Reset(idle)
-			usageOnly := false
+			out := ev.Raw
 			if ev.Data != nil && !ev.Done {
 				res.streamed++
 				if u, ok := openai.ChunkUsage(ev.Data); ok {
 					res.Usage, res.HasUsage = u, true
-					usageOnly = strip && openai.UsageOnly(ev.Data)
+					if strip && openai.UsageOnly(ev.Data) {
+						out = nil
+					}
+				}
+				if openai.IsErrorEvent(ev.Data) {
+					if sw.write(out) != nil {
+						panic(http.ErrAbortHandler)
+					}
+					return &StreamBrokenError{Err: &UpstreamError{Status: http.StatusBadGateway, Body: append([]byte(nil), ev.Data...)}}
 				}
 			}
-			if !usageOnly {
-				if _, err := w.Write(ev.Raw); err != nil {
+			if out != nil {
+				if err := sw.write(out); err != nil {
 					return ErrClientGone
 				}
 			}
-		}
-		if err := rc.Flush(); err != nil {
-			return ErrClientGone
 		}
 		if ev.Done {
 			return nil
@@ -198,7 +207,7 @@ func (p *Proxy) stream(actx context.Context, w http.ResponseWriter, resp *http.R
 // breakStream ends a committed stream that failed: an OpenAI-shaped error event and no [DONE].
 // If even that cannot be written, the connection is aborted so the client cannot mistake the
 // truncated stream for a complete one.
-func (p *Proxy) breakStream(actx context.Context, w http.ResponseWriter, rc *http.ResponseController, err error, timeoutErr *TimeoutError) error {
+func (p *Proxy) breakStream(actx context.Context, sw *streamWriter, err error, timeoutErr *TimeoutError) error {
 	cause := p.failure(actx, err, timeoutErr)
 	if errors.Is(cause, ErrClientGone) {
 		return ErrClientGone
@@ -211,11 +220,7 @@ func (p *Proxy) breakStream(actx context.Context, w http.ResponseWriter, rc *htt
 	case errors.Is(cause, ErrShutdown):
 		code, msg = "server_shutdown", "the gateway is shutting down; the stream was cut off"
 	}
-	ev := openai.ErrorEvent(msg, "api_error", code)
-	if _, werr := w.Write(ev); werr != nil {
-		panic(http.ErrAbortHandler)
-	}
-	if rc.Flush() != nil {
+	if sw.write(openai.ErrorEvent(msg, "api_error", code)) != nil {
 		panic(http.ErrAbortHandler)
 	}
 	return &StreamBrokenError{Err: cause}

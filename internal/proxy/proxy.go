@@ -36,6 +36,9 @@ type Proxy struct {
 	requests, retries atomic.Int64
 	// jitter draws the backoff jitter factor's random part, in [0, 1).
 	jitter func() float64
+	// keepAlive is the longest gap in a committed stream before a keep-alive comment
+	// (router_settings.stream_keepalive, default 15 s).
+	keepAlive time.Duration
 }
 
 // Options are what New needs.
@@ -58,7 +61,11 @@ type Options struct {
 // New returns a Proxy.
 func New(o Options) *Proxy {
 	p := &Proxy{providers: o.Providers, strategy: o.Strategy, router: o.Router, log: o.Log,
-		usage: o.Usage, slots: o.Slots, cooldowns: o.Cooldowns, resolve: o.Resolve, jitter: rand.Float64}
+		usage: o.Usage, slots: o.Slots, cooldowns: o.Cooldowns, resolve: o.Resolve, jitter: rand.Float64,
+		keepAlive: o.Router.StreamKeepAlive}
+	if p.keepAlive <= 0 {
+		p.keepAlive = defaultKeepAlive
+	}
 	p.observer, _ = o.Strategy.(balancer.Observer)
 	return p
 }
@@ -200,7 +207,7 @@ func (p *Proxy) forwardGroup(ctx context.Context, w http.ResponseWriter, c *Call
 			return Verdict{}, nil
 		}
 		v := Classify(err, len(c.Route.Candidates))
-		if v.Counts && !res.Committed {
+		if v.Counts {
 			if cd := p.cooldowns.Failure(d.ID, v.Kind, v.RetryAfter, len(c.Route.Candidates), d.CooldownTime); cd > 0 {
 				p.log.Warn("deployment cooling down", "deployment", d.ID, "model_group", c.Route.Group,
 					"for", cd.String(), "reason", v.Kind.String())
