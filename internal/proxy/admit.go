@@ -41,10 +41,17 @@ func (p *Proxy) parallelCap(d *deployment.Deployment) int {
 // slot (first come, first served) until wait ends. Nothing available → *NoDeploymentsError.
 func (p *Proxy) admit(ctx context.Context, c *Call, cands []*deployment.Deployment, est int64, wait time.Duration) (admission, error) {
 	avail := cands
-	if p.limited(cands) || p.anyCooling(cands) {
-		avail = make([]*deployment.Deployment, 0, len(cands))
+	if p.router.EnablePreCallChecks {
+		var err error
+		if avail, err = p.fitContext(c, avail); err != nil {
+			return admission{}, err
+		}
+	}
+	if p.limited(avail) || p.anyCooling(avail) {
 		var capped []*deployment.Deployment
-		for _, d := range cands {
+		all := avail
+		avail = make([]*deployment.Deployment, 0, len(all))
+		for _, d := range all {
 			switch {
 			case p.cooling(d):
 			case !p.fits(d, est):
@@ -78,6 +85,40 @@ func (p *Proxy) admit(ctx context.Context, c *Call, cands []*deployment.Deployme
 		avail = drop(avail, d)
 	}
 	return admission{}, p.noDeployments(ctx, c, cands, est)
+}
+
+// fitContext keeps the deployments whose max_input_tokens the prompt fits (pre-call check).
+// Tokens are counted at most once per call, and only when the body's byte count exceeds a
+// limit (a token is at least one byte). None fits → *ContextWindowError.
+func (p *Proxy) fitContext(c *Call, cands []*deployment.Deployment) ([]*deployment.Deployment, error) {
+	fits := func(d *deployment.Deployment) bool {
+		if d.MaxInputTokens <= 0 || len(c.Req.Body) <= d.MaxInputTokens {
+			return true
+		}
+		if c.promptTokens == 0 {
+			c.promptTokens = p.tokens.Prompt(c.Req.Body)
+		}
+		return c.promptTokens <= d.MaxInputTokens
+	}
+	n := 0
+	for _, d := range cands {
+		if fits(d) {
+			n++
+		}
+	}
+	if n == len(cands) {
+		return cands, nil
+	}
+	if n == 0 {
+		return nil, &ContextWindowError{Group: c.Route.Group, Tokens: c.promptTokens, Max: cands[0].MaxInputTokens}
+	}
+	out := make([]*deployment.Deployment, 0, n)
+	for _, d := range cands {
+		if fits(d) {
+			out = append(out, d)
+		}
+	}
+	return out, nil
 }
 
 // cooling reports whether d is in a cooldown now.

@@ -52,8 +52,11 @@ func Classify(err error, groupSize int) Verdict {
 		tr *TransportError
 		br *BadResponseError
 		ue *UpstreamError
+		cw *ContextWindowError
 	)
 	switch {
+	case errors.As(err, &cw):
+		return Verdict{Action: FailFast, Kind: cooldown.BadRequest, ContextWindow: true}
 	case errors.Is(err, ErrClientGone), errors.Is(err, ErrShutdown):
 		return Verdict{Action: ClientGone}
 	case errors.As(err, &te):

@@ -38,6 +38,18 @@ func (e *NoDeploymentsError) Error() string {
 	return msg
 }
 
+// ContextWindowError: the prompt is longer than every candidate's max_input_tokens (found by
+// the pre-call check, before any upstream call). Maps to 400 context_length_exceeded.
+type ContextWindowError struct {
+	Group       string
+	Tokens, Max int
+}
+
+func (e *ContextWindowError) Error() string {
+	return fmt.Sprintf("This model's maximum context length is %d tokens. However, your messages resulted in %d tokens (model group %s)",
+		e.Max, e.Tokens, e.Group)
+}
+
 // TimeoutError: an attempt ran past its limit. Maps to 408.
 type TimeoutError struct {
 	// What timed out: "timeout" (a whole non-streaming attempt), "stream_timeout" (time to the

@@ -17,6 +17,7 @@ import (
 	"github.com/switchyard/switchyard/internal/deployment"
 	"github.com/switchyard/switchyard/internal/openai"
 	"github.com/switchyard/switchyard/internal/provider"
+	"github.com/switchyard/switchyard/internal/tokens"
 	"github.com/switchyard/switchyard/internal/usage"
 )
 
@@ -36,6 +37,8 @@ type Proxy struct {
 	requests, retries atomic.Int64
 	// jitter draws the backoff jitter factor's random part, in [0, 1).
 	jitter func() float64
+	// tokens counts prompt tokens for context-window pre-call checks (loaded lazily).
+	tokens tokens.Counter
 	// keepAlive is the longest gap in a committed stream before a keep-alive comment
 	// (router_settings.stream_keepalive, default 15 s).
 	keepAlive time.Duration
@@ -85,6 +88,8 @@ type Call struct {
 	Start time.Time
 	// Fallbacks counts the fallback groups tried (x-litellm-attempted-fallbacks).
 	Fallbacks int
+	// promptTokens is the tokenizer's count of the prompt, 0 until a pre-call check needs it.
+	promptTokens int
 }
 
 // Result describes how a call went.

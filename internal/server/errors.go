@@ -60,6 +60,7 @@ func (s *Server) errorResponse(err error) (status int, body openai.ErrorBody, re
 		br  *proxy.BadResponseError
 		ue  *proxy.UpstreamError
 		sbe *proxy.StreamBrokenError
+		cw  *proxy.ContextWindowError
 	)
 	detail := func(status int, typ, msg string, code any) {
 		body.Error = openai.ErrorDetail{Message: msg, Type: typ, Code: code}
@@ -84,6 +85,9 @@ func (s *Server) errorResponse(err error) (status int, body openai.ErrorBody, re
 		if re.Param != "" {
 			body.Error.Param = &re.Param
 		}
+	case errors.As(err, &cw):
+		status = http.StatusBadRequest
+		detail(status, "invalid_request_error", cw.Error(), "context_length_exceeded")
 	case errors.As(err, &nd):
 		status, retryAfter = http.StatusTooManyRequests, nd.RetryAfter
 		detail(status, "rate_limit_error", nd.Error(), nil)
