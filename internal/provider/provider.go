@@ -6,11 +6,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/switchyard/switchyard/internal/config"
+	"github.com/switchyard/switchyard/internal/openai"
 )
 
 // Op is the kind of call a client made.
@@ -67,6 +69,9 @@ type Env struct {
 	// LookupEnv reads environment variables (default keys, AZURE_API_VERSION); os.LookupEnv in
 	// production.
 	LookupEnv func(string) (string, bool)
+	// DropParams is litellm_settings.drop_params: parameters a provider cannot take are
+	// dropped instead of refused (a deployment's litellm_params.drop_params overrides it).
+	DropParams bool
 }
 
 // Registry maps a provider prefix to its Factory.
@@ -107,4 +112,34 @@ func StreamUsage(d *config.Deployment, def bool) bool {
 // JoinURL joins base and path with exactly one slash between them.
 func JoinURL(base, path string) string {
 	return strings.TrimRight(base, "/") + "/" + strings.TrimLeft(path, "/")
+}
+
+// Translator is implemented by providers whose wire format is not OpenAI's (Anthropic, Gemini,
+// Ollama, Bedrock). Their NewRequest translates the OpenAI-shaped body; the proxy calls the
+// Translator to turn the upstream's answers back into OpenAI's shapes.
+type Translator interface {
+	// Response converts a complete 2xx answer body into an OpenAI response body for op.
+	Response(op Op, body []byte) ([]byte, error)
+	// Stream wraps a streaming answer body into a source of OpenAI SSE events (each event's
+	// Raw is a complete `data: …\n\n` event; the last is `data: [DONE]`).
+	Stream(body io.Reader) EventSource
+	// Error converts an error answer into the status to report and an OpenAI error body.
+	Error(status int, body []byte) (int, []byte)
+}
+
+// EventSource yields OpenAI-shaped SSE events, as openai.EventReader does for OpenAI upstreams.
+type EventSource interface {
+	// Next returns the next event; io.EOF at a clean end, another error for a broken stream.
+	Next() (openai.Event, error)
+}
+
+// ParamError is returned by NewRequest for a request the provider cannot take (a parameter it
+// does not support, without drop_params). The client gets 400 naming Param; nothing is sent.
+type ParamError struct {
+	Param  string
+	Reason string
+}
+
+func (e *ParamError) Error() string {
+	return fmt.Sprintf("%s: %s (set drop_params: true to drop it)", e.Param, e.Reason)
 }

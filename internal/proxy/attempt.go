@@ -12,6 +12,7 @@ import (
 
 	"github.com/switchyard/switchyard/internal/deployment"
 	"github.com/switchyard/switchyard/internal/openai"
+	"github.com/switchyard/switchyard/internal/provider"
 )
 
 const (
@@ -48,8 +49,13 @@ func (p *Proxy) attempt(ctx context.Context, w http.ResponseWriter, c *Call, a *
 	body := c.Req.Patch(make([]byte, 0, c.Req.PatchedLen(model, d.Defaults)), model, d.Defaults, askUsage)
 	req, err := prov.NewRequest(actx, c.Op, body)
 	if err != nil {
+		var pe *provider.ParamError
+		if errors.As(err, &pe) {
+			return pe
+		}
 		return &TransportError{Err: fmt.Errorf("%w: %w", errNotSent, err)}
 	}
+	tr, _ := prov.(provider.Translator)
 	d.InFlight.Add(1)
 	defer d.InFlight.Add(-1)
 	sent := time.Now()
@@ -62,11 +68,22 @@ func (p *Proxy) attempt(ctx context.Context, w http.ResponseWriter, c *Call, a *
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		return &UpstreamError{Status: resp.StatusCode, Body: b, RetryAfter: parseRetryAfter(resp.Header)}
+		status := resp.StatusCode
+		if tr != nil {
+			status, b = tr.Error(status, b)
+		}
+		return &UpstreamError{Status: status, Body: b, RetryAfter: parseRetryAfter(resp.Header)}
 	}
-	if c.Req.Stream && isEventStream(resp.Header) {
+	if c.Req.Stream && (tr != nil || isEventStream(resp.Header)) {
 		strip := askUsage && !c.Req.IncludeUsage
-		return p.stream(actx, w, resp, c, d, timer, timeoutErr, res, strip, func() {
+		var src provider.EventSource
+		if tr != nil {
+			src = tr.Stream(resp.Body)
+			resp.Header.Set("Content-Type", "text/event-stream")
+		} else {
+			src = openai.NewEventReader(resp.Body, 0)
+		}
+		return p.stream(actx, w, resp, src, c, d, timer, timeoutErr, res, strip, func() {
 			res.Upstream = upstreamBefore + time.Since(sent)
 			res.ttft = time.Since(start)
 		})
@@ -79,6 +96,12 @@ func (p *Proxy) attempt(ctx context.Context, w http.ResponseWriter, c *Call, a *
 		return &BadResponseError{Reason: "answer larger than 64 MiB"}
 	}
 	res.Upstream = upstreamBefore + time.Since(sent)
+	if tr != nil {
+		if b, err = tr.Response(c.Op, b); err != nil {
+			return &BadResponseError{Reason: err.Error()}
+		}
+		resp.Header.Set("Content-Type", "application/json")
+	}
 	if res.Usage, res.HasUsage = openai.ResponseUsage(b); !res.HasUsage && !isJSON(b) {
 		return &BadResponseError{Reason: "answer is not JSON"}
 	}
@@ -115,8 +138,7 @@ func (p *Proxy) failure(actx context.Context, err error, timeoutErr *TimeoutErro
 // gaps. A committed stream that breaks ends with an OpenAI-shaped error event and no [DONE];
 // an upstream's own error event is forwarded and ends it the same way. Nothing after [DONE]
 // is read.
-func (p *Proxy) stream(actx context.Context, w http.ResponseWriter, resp *http.Response, c *Call, d *deployment.Deployment, timer *time.Timer, timeoutErr *TimeoutError, res *Result, strip bool, markUpstream func()) error {
-	er := openai.NewEventReader(resp.Body, 0)
+func (p *Proxy) stream(actx context.Context, w http.ResponseWriter, resp *http.Response, er provider.EventSource, c *Call, d *deployment.Deployment, timer *time.Timer, timeoutErr *TimeoutError, res *Result, strip bool, markUpstream func()) error {
 	sw := newStreamWriter(w)
 	defer sw.close()
 	var held []byte

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/switchyard/switchyard/internal/cooldown"
+	"github.com/switchyard/switchyard/internal/provider"
 )
 
 // Action is what the proxy does after a failed attempt.
@@ -53,8 +54,11 @@ func Classify(err error, groupSize int) Verdict {
 		br *BadResponseError
 		ue *UpstreamError
 		cw *ContextWindowError
+		pe *provider.ParamError
 	)
 	switch {
+	case errors.As(err, &pe):
+		return Verdict{Action: FailFast, Kind: cooldown.BadRequest}
 	case errors.As(err, &cw):
 		return Verdict{Action: FailFast, Kind: cooldown.BadRequest, ContextWindow: true}
 	case errors.Is(err, ErrClientGone), errors.Is(err, ErrShutdown):

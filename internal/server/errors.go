@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/switchyard/switchyard/internal/openai"
+	"github.com/switchyard/switchyard/internal/provider"
 	"github.com/switchyard/switchyard/internal/proxy"
 )
 
@@ -61,6 +62,7 @@ func (s *Server) errorResponse(err error) (status int, body openai.ErrorBody, re
 		ue  *proxy.UpstreamError
 		sbe *proxy.StreamBrokenError
 		cw  *proxy.ContextWindowError
+		pe  *provider.ParamError
 	)
 	detail := func(status int, typ, msg string, code any) {
 		body.Error = openai.ErrorDetail{Message: msg, Type: typ, Code: code}
@@ -85,6 +87,10 @@ func (s *Server) errorResponse(err error) (status int, body openai.ErrorBody, re
 		if re.Param != "" {
 			body.Error.Param = &re.Param
 		}
+	case errors.As(err, &pe):
+		status = http.StatusBadRequest
+		detail(status, "invalid_request_error", pe.Error(), nil)
+		body.Error.Param = &pe.Param
 	case errors.As(err, &cw):
 		status = http.StatusBadRequest
 		detail(status, "invalid_request_error", cw.Error(), "context_length_exceeded")
