@@ -2,6 +2,10 @@
 //
 //	switchyard [--config FILE] [--host 0.0.0.0] [--port 4000]   serve (no --config: the demo)
 //	switchyard check --config FILE                              validate and describe a config
+//
+// Signals: SIGTERM and SIGINT drain and exit (a second one exits at once); SIGHUP reloads the
+// config, as does any change to the file or its include: files (checked every
+// --reload-interval).
 package main
 
 import (
@@ -30,6 +34,8 @@ var demoConfig []byte
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
+	// Once draining, a second signal gets the default action: exit now.
+	context.AfterFunc(ctx, stop)
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.LookupEnv))
 }
 
@@ -39,6 +45,8 @@ type flags struct {
 	config, host  string
 	port          int
 	drain         time.Duration
+	shutdownDelay time.Duration
+	reload        time.Duration
 	jsonLogs      bool
 	debug         bool
 	ignored       []string
@@ -63,7 +71,9 @@ func parseFlags(name string, args []string, stderr io.Writer, lookupEnv func(str
 	fs.StringVar(&f.config, "config", "", "LiteLLM proxy `config.yaml` to serve (default: the built-in demo)")
 	fs.StringVar(&f.host, "host", defHost, "address to listen on (env HOST); the demo binds 127.0.0.1 unless given")
 	fs.IntVar(&f.port, "port", defPort, "port to listen on (env PORT)")
-	fs.DurationVar(&f.drain, "drain-timeout", 30*time.Second, "how long SIGTERM waits for in-flight requests")
+	fs.DurationVar(&f.drain, "drain-timeout", server.DefaultDrainTimeout, "how long SIGTERM waits for in-flight requests before cutting them off")
+	fs.DurationVar(&f.shutdownDelay, "shutdown-delay", 0, "how long SIGTERM keeps accepting connections, with readiness failing, before closing the listener")
+	fs.DurationVar(&f.reload, "reload-interval", server.DefaultReloadInterval, "how often to check the config file and its includes for changes (0: only on SIGHUP)")
 	fs.BoolVar(&f.jsonLogs, "json-logs", false, "log JSON lines (also litellm_settings.json_logs)")
 	fs.BoolVar(&f.debug, "debug", false, "debug logging (LiteLLM flag)")
 	fs.BoolVar(&f.debug, "detailed_debug", false, "debug logging (LiteLLM flag)")
@@ -122,7 +132,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 	for _, w := range cfg.Warnings {
 		log.Warn(w)
 	}
-	srv, err := server.New(cfg, server.Options{Logger: log, Demo: demo, LookupEnv: lookupEnv, DrainTimeout: f.drain})
+	srv, err := server.New(cfg, server.Options{Logger: log, Demo: demo, LookupEnv: lookupEnv,
+		DrainTimeout: f.drain, ShutdownDelay: f.shutdownDelay})
 	if err != nil {
 		fmt.Fprintln(stderr, "switchyard:", err)
 		return 1
@@ -144,6 +155,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 			"curl http://%s/v1/chat/completions -H 'Content-Type: application/json' -d '{\"model\": \"gpt-3.5-turbo\", \"messages\": [{\"role\": \"user\", \"content\": \"what llm are you\"}]}'\n\n",
 			net.JoinHostPort(host, strconv.Itoa(addr.Port)), net.JoinHostPort(host, strconv.Itoa(addr.Port)))
 	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go srv.Watch(ctx, f.config, f.reload, hup)
 	if err := srv.Serve(ctx, ln); err != nil {
 		log.Error("server stopped", "error", err)
 		return 1

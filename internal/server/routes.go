@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"os"
 	"strings"
+	"time"
 
 	"github.com/switchyard/switchyard/internal/provider"
 )
@@ -101,7 +104,13 @@ func (s *Server) liveliness(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, "I'm alive!")
 }
 
+// readiness answers 200 while serving and 503 {"status":"draining"} from the moment shutdown
+// starts, so load balancers stop sending before the listener closes. It never calls upstreams.
 func (s *Server) readiness(w http.ResponseWriter, r *http.Request) {
+	if s.draining.Load() {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "draining"})
+		return
+	}
 	body := map[string]any{"status": "healthy", "deployments": len(s.table.All())}
 	if s.opts.Demo {
 		body["demo"] = true
@@ -176,11 +185,31 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Write(append(b, '\n'))
 }
 
-// readBody reads the request body up to the configured limit.
+// readBody reads the request body up to the configured limit (413 beyond it) and within
+// BodyReadTimeout (408 when the client is slower; the connection is then closed).
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if r.ContentLength > s.maxBody {
 		return nil, s.tooLarge()
 	}
+	rc := http.NewResponseController(w)
+	deadline := rc.SetReadDeadline(time.Now().Add(s.opts.BodyReadTimeout)) == nil
+	buf, err := s.readLimited(w, r)
+	if err != nil && isTimeout(err) {
+		// The deadline stays in the past: the server's attempt to discard the rest of the body
+		// fails at once instead of waiting on the slow client.
+		w.Header().Set("Connection", "close")
+		return nil, &RequestError{Status: http.StatusRequestTimeout, Type: "timeout",
+			Message: fmt.Sprintf("the request body was not received within %s; send it faster or in full", s.opts.BodyReadTimeout)}
+	}
+	if deadline {
+		// Cleared: the server's background read that notices a client leaving mid-stream must
+		// not hit it.
+		rc.SetReadDeadline(time.Time{})
+	}
+	return buf, err
+}
+
+func (s *Server) readLimited(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	size := r.ContentLength
 	if size <= 0 || size > 1<<20 {
 		size = 4 << 10
@@ -198,12 +227,21 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error
 			return nil, s.tooLarge()
 		}
 		if err != nil {
+			if isTimeout(err) {
+				return nil, err
+			}
 			return nil, &RequestError{Status: http.StatusBadRequest, Message: "could not read the request body: " + err.Error()}
 		}
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
 		}
 	}
+}
+
+// isTimeout reports whether err is a read deadline passing.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
 }
 
 func (s *Server) tooLarge() error {

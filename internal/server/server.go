@@ -1,17 +1,20 @@
 // Package server is Switchyard's HTTP surface: the OpenAI-compatible routes, auth, body limits,
 // model listing and health probes. It builds the request path (deployments, providers, strategy,
-// proxy) from a loaded config.
+// proxy) from a loaded config, swaps it on reload, and drains on shutdown.
 package server
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
+	"maps"
 	"net/http"
 	"os"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/switchyard/switchyard/internal/balancer"
@@ -24,39 +27,102 @@ import (
 	"github.com/switchyard/switchyard/internal/usage"
 )
 
-// Options are the server's settings that do not come from the config file.
+// Options are the server's settings that do not come from the config file. Zero fields take
+// their defaults.
 type Options struct {
 	// Logger receives startup, warning and access lines; default slog.Default().
 	Logger *slog.Logger
 	// Demo marks the built-in demo config: answers carry "x-switchyard-demo: true" and a warning
-	// is logged every DemoWarnEvery.
+	// is logged every DemoWarnEvery. The demo has no file, so there is nothing to reload.
 	Demo bool
 	// DemoWarnEvery is the demo warning's period; default one minute.
 	DemoWarnEvery time.Duration
-	// LookupEnv reads the environment for provider defaults; default os.LookupEnv.
+	// LookupEnv reads the environment for provider defaults and, on reload, for os.environ/
+	// references; default os.LookupEnv.
 	LookupEnv func(string) (string, bool)
-	// DrainTimeout bounds how long Run waits for in-flight requests at shutdown; default 30 s.
+	// ReadHeaderTimeout bounds reading a request's headers (slowloris); default 10 s.
+	ReadHeaderTimeout time.Duration
+	// BodyReadTimeout bounds reading a request's body, from the handler's first read to the
+	// last; a client slower than that gets 408 and nothing goes upstream. Default 30 s.
+	BodyReadTimeout time.Duration
+	// ShutdownDelay is how long Serve keeps accepting connections after its context ends, with
+	// readiness already answering 503, so load balancers notice before the listener closes.
+	// Default 0.
+	ShutdownDelay time.Duration
+	// DrainTimeout bounds how long Serve waits for in-flight requests (streams too) once the
+	// listener is closed; then their contexts are cancelled with proxy.ErrShutdown. Default 30 s.
 	DrainTimeout time.Duration
 	// Rand is the routing strategy's random source; nil means math/rand/v2.
 	Rand balancer.Rand
 }
 
-// Server serves one config. Immutable after New; safe for concurrent use.
+// Defaults of the Options durations.
+const (
+	// DefaultReadHeaderTimeout is Options.ReadHeaderTimeout's default.
+	DefaultReadHeaderTimeout = 10 * time.Second
+	// DefaultBodyReadTimeout is Options.BodyReadTimeout's default.
+	DefaultBodyReadTimeout = 30 * time.Second
+	// DefaultDrainTimeout is Options.DrainTimeout's default.
+	DefaultDrainTimeout = 30 * time.Second
+)
+
+// Server serves one config at a time and swaps it atomically on Reload.
+//
+// A Server value is a snapshot: one config's request path (deployment table, providers,
+// strategy, proxy, limits), immutable once built, plus a pointer to the state every snapshot
+// shares (usage counters, parallel-request slots, reload counters, the drain flag). The cooldown
+// tracker and the upstream connection pools pass from snapshot to snapshot while their settings
+// stay the same. Each request runs on
+// the snapshot that was current when it arrived, to its end, so a request in flight keeps the
+// config it started with. The *Server that New returns stays valid across reloads: its exported
+// methods always act on the current snapshot. Safe for concurrent use.
 type Server struct {
-	cfg   *config.Config
+	*shared
 	opts  Options
 	log   *slog.Logger
+	cfg   *config.Config
 	table *deployment.Table
 	proxy *proxy.Proxy
-	usage usage.Store
-	// cooldowns is the deployments' cooldown state.
+	// cooldowns is the deployments' cooldown state; kept across reloads unless policy changes.
 	cooldowns cooldown.Tracker
-	handler   http.Handler
+	policy    cooldown.Policy
+	// transports are the upstream connection pools; kept across reloads unless connect_timeout
+	// changes.
+	transports *provider.Transports
+	// handler serves every route on this snapshot.
+	handler http.Handler
 	// secrets are every configured credential, scrubbed from error messages.
 	secrets []string
-	started time.Time
 	// maxBody is the request body limit in bytes.
 	maxBody int64
+}
+
+// shared is the state that outlives a config: one per New, the same pointer in every snapshot.
+type shared struct {
+	started time.Time
+	// usage is keyed by deployment id, so an unchanged deployment keeps its counts on reload.
+	usage usage.Store
+	// boot is the config the process started with; settings that need a restart are compared
+	// against it.
+	boot *config.Config
+	// bootPrint is the fingerprint of boot's files when New ran: Watch's starting point, so a
+	// change made before Watch starts is not missed.
+	bootPrint [sha256.Size]byte
+	// live is the current snapshot.
+	live atomic.Pointer[Server]
+	// mu serialises reloads and guards slots.
+	mu sync.Mutex
+	// slots enforces max_parallel_requests (keyed by deployment id); created the first time a
+	// config sets a cap and kept from then on.
+	slots *usage.Slots
+	// root dispatches each request to the current snapshot.
+	root http.Handler
+	// draining is set when Serve starts shutting down; readiness then answers 503.
+	draining atomic.Bool
+	// active counts requests being served.
+	active atomic.Int64
+	// reloadsOK and reloadsFailed count Reload outcomes.
+	reloadsOK, reloadsFailed atomic.Int64
 }
 
 // New builds the request path for cfg. A deployment whose provider cannot be built (no api_base,
@@ -71,33 +137,72 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	if opts.DemoWarnEvery <= 0 {
 		opts.DemoWarnEvery = time.Minute
 	}
-	if opts.DrainTimeout <= 0 {
-		opts.DrainTimeout = 30 * time.Second
+	if opts.ReadHeaderTimeout <= 0 {
+		opts.ReadHeaderTimeout = DefaultReadHeaderTimeout
 	}
-	s := &Server{cfg: cfg, opts: opts, log: opts.Logger, started: time.Now()}
-	deps, providers, err := buildProviders(cfg, opts, s.log)
+	if opts.BodyReadTimeout <= 0 {
+		opts.BodyReadTimeout = DefaultBodyReadTimeout
+	}
+	if opts.ShutdownDelay < 0 {
+		opts.ShutdownDelay = 0
+	}
+	if opts.DrainTimeout <= 0 {
+		opts.DrainTimeout = DefaultDrainTimeout
+	}
+	sh := &shared{started: time.Now(), usage: usage.NewMemory(nil), boot: cfg}
+	if cfg.File != "" && !opts.Demo {
+		sh.bootPrint = fingerprint(cfg.File, cfg)
+	}
+	s, err := build(sh, opts, cfg, nil)
+	if err != nil {
+		return nil, err
+	}
+	sh.root = http.HandlerFunc(sh.serveHTTP)
+	sh.live.Store(s)
+	return s, nil
+}
+
+// build makes a snapshot serving cfg. prev is the snapshot it replaces (nil at startup): its
+// cooldown tracker and transports are reused when their settings did not change.
+func build(sh *shared, opts Options, cfg *config.Config, prev *Server) (*Server, error) {
+	s := &Server{shared: sh, opts: opts, log: opts.Logger, cfg: cfg}
+	if prev != nil && prev.cfg.Router.ConnectTimeout == cfg.Router.ConnectTimeout {
+		s.transports = prev.transports
+	} else {
+		s.transports = provider.NewTransports(provider.TransportOptions{ConnectTimeout: cfg.Router.ConnectTimeout})
+	}
+	deps, providers, warnings, err := buildProviders(cfg, opts.LookupEnv, s.transports)
+	for _, w := range warnings {
+		s.log.Warn(w)
+	}
 	if err != nil {
 		return nil, err
 	}
 	s.table = deployment.NewTable(deps, cfg.Router.ModelGroupAlias)
-	s.usage = usage.NewMemory(nil)
 	strategy, err := balancer.New(cfg.Router.RoutingStrategy, balancer.Options{
-		Rand: opts.Rand, Usage: s.usage, Args: cfg.Router.RoutingStrategyArgs})
+		Rand: opts.Rand, Usage: sh.usage, Args: cfg.Router.RoutingStrategyArgs})
 	if err != nil {
 		return nil, err
 	}
-	var slots *usage.Slots
-	if cfg.Router.DefaultMaxParallelRequests > 0 || slices.ContainsFunc(deps, func(d config.Deployment) bool { return d.MaxParallelRequests > 0 }) {
-		slots = usage.NewSlots()
-	}
-	policy := cooldown.Policy{AllowedFails: cfg.Router.AllowedFails, AllowedFailsPolicy: cfg.Router.AllowedFailsPolicy,
+	s.policy = cooldown.Policy{AllowedFails: cfg.Router.AllowedFails, AllowedFailsPolicy: cfg.Router.AllowedFailsPolicy,
 		CooldownTime: cfg.Router.CooldownTime, Disable: cfg.Router.DisableCooldowns, ProbeTimeout: cooldown.DefaultProbeTimeout}
-	if err := policy.Validate(); err != nil {
+	if err := s.policy.Validate(); err != nil {
 		return nil, fmt.Errorf("router_settings: %w", err)
 	}
-	s.cooldowns = cooldown.NewMemory(policy, nil)
+	if prev != nil && samePolicy(prev.policy, s.policy) {
+		s.cooldowns = prev.cooldowns
+	} else {
+		s.cooldowns = cooldown.NewMemory(s.policy, nil)
+	}
+	var slots *usage.Slots
+	if cfg.Router.DefaultMaxParallelRequests > 0 || slices.ContainsFunc(deps, func(d config.Deployment) bool { return d.MaxParallelRequests > 0 }) {
+		if sh.slots == nil {
+			sh.slots = usage.NewSlots()
+		}
+		slots = sh.slots
+	}
 	s.proxy = proxy.New(proxy.Options{Providers: providers, Strategy: strategy, Router: cfg.Router,
-		Log: s.log, Usage: s.usage, Slots: slots, Cooldowns: s.cooldowns, Resolve: s.table.Resolve})
+		Log: s.log, Usage: sh.usage, Slots: slots, Cooldowns: s.cooldowns, Resolve: s.table.Resolve})
 	for _, d := range deps {
 		s.secrets = append(s.secrets, d.APIKey.Reveal())
 	}
@@ -111,13 +216,32 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	return s, nil
 }
 
+// samePolicy reports whether two cooldown policies are equal, so a tracker built for one
+// serves the other.
+func samePolicy(a, b cooldown.Policy) bool {
+	return a.AllowedFails == b.AllowedFails && a.CooldownTime == b.CooldownTime && a.Disable == b.Disable &&
+		a.ProbeTimeout == b.ProbeTimeout && maps.Equal(a.AllowedFailsPolicy, b.AllowedFailsPolicy)
+}
+
+// current returns the snapshot serving new requests.
+func (sh *shared) current() *Server { return sh.live.Load() }
+
+// serveHTTP hands r to the current snapshot and counts it while it runs.
+func (sh *shared) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	sh.active.Add(1)
+	defer sh.active.Add(-1)
+	sh.current().handler.ServeHTTP(w, r)
+}
+
 // BuildProviders builds every deployment's provider, skipping (with a warning) those that cannot
 // be built. It is what `switchyard check` and New share.
 func BuildProviders(cfg *config.Config, lookupEnv func(string) (string, bool)) (deps []config.Deployment, providers []provider.Provider, warnings []string, err error) {
-	env := &provider.Env{
-		Transports: provider.NewTransports(provider.TransportOptions{ConnectTimeout: cfg.Router.ConnectTimeout}),
-		LookupEnv:  lookupEnv,
-	}
+	return buildProviders(cfg, lookupEnv, provider.NewTransports(provider.TransportOptions{ConnectTimeout: cfg.Router.ConnectTimeout}))
+}
+
+// buildProviders is BuildProviders with the connection pools given.
+func buildProviders(cfg *config.Config, lookupEnv func(string) (string, bool), tr *provider.Transports) (deps []config.Deployment, providers []provider.Provider, warnings []string, err error) {
+	env := &provider.Env{Transports: tr, LookupEnv: lookupEnv}
 	reg := all.Registry()
 	for _, d := range cfg.Deployments {
 		p, perr := reg.New(&d, env)
@@ -139,48 +263,12 @@ func BuildProviders(cfg *config.Config, lookupEnv func(string) (string, bool)) (
 	return deps, providers, warnings, nil
 }
 
-func buildProviders(cfg *config.Config, opts Options, log *slog.Logger) ([]config.Deployment, []provider.Provider, error) {
-	deps, providers, warnings, err := BuildProviders(cfg, opts.LookupEnv)
-	for _, w := range warnings {
-		log.Warn(w)
-	}
-	return deps, providers, err
-}
+// Handler returns the HTTP handler serving every route on the current config; it follows
+// reloads.
+func (s *Server) Handler() http.Handler { return s.root }
 
-// Handler returns the HTTP handler serving every route.
-func (s *Server) Handler() http.Handler { return s.handler }
-
-// Table returns the deployments being served.
-func (s *Server) Table() *deployment.Table { return s.table }
-
-// Serve accepts connections on ln until ctx is done, then stops accepting and lets in-flight
-// requests finish for up to DrainTimeout. An idle server returns promptly.
-func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	hs := &http.Server{
-		Handler:           s.handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
-	}
-	if s.opts.Demo {
-		go s.demoWarnings(ctx)
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	dctx, cancel := context.WithTimeout(context.Background(), s.opts.DrainTimeout)
-	defer cancel()
-	err := hs.Shutdown(dctx)
-	if errors.Is(err, context.DeadlineExceeded) {
-		hs.Close()
-		return fmt.Errorf("drain timeout %s passed with requests in flight; they were cut off", s.opts.DrainTimeout)
-	}
-	return err
-}
+// Table returns the deployments of the current config.
+func (s *Server) Table() *deployment.Table { return s.current().table }
 
 // DemoWarning is logged when the built-in demo config is served.
 const DemoWarning = "serving the built-in DEMO config (fake deployments, no real model behind them); start with --config FILE to serve your own"
