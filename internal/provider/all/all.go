@@ -4,8 +4,12 @@ package all
 import (
 	"github.com/switchyard/switchyard/internal/config"
 	"github.com/switchyard/switchyard/internal/provider"
+	"github.com/switchyard/switchyard/internal/provider/anthropic"
 	"github.com/switchyard/switchyard/internal/provider/azure"
+	"github.com/switchyard/switchyard/internal/provider/bedrock"
 	"github.com/switchyard/switchyard/internal/provider/fakeprovider"
+	"github.com/switchyard/switchyard/internal/provider/gemini"
+	"github.com/switchyard/switchyard/internal/provider/ollama"
 	"github.com/switchyard/switchyard/internal/provider/openai"
 )
 
@@ -55,5 +59,18 @@ func Registry() provider.Registry {
 			r[name] = openai.Family(c[0], c[1])
 		}
 	}
+	for name, f := range translated {
+		r[name] = f
+	}
 	return r
+}
+
+// translated are the families with their own wire format. They are registered whether or not
+// config.Supported accepts them yet; a deployment reaches one only once it does.
+var translated = map[string]provider.Factory{
+	"anthropic":   anthropic.New,
+	"bedrock":     bedrock.New,
+	"gemini":      gemini.New,
+	"ollama":      ollama.New,
+	"ollama_chat": ollama.New,
 }

@@ -19,3 +19,11 @@ func TestRegistryCoversSupported(t *testing.T) {
 		}
 	}
 }
+
+func TestTranslatedAreKnown(t *testing.T) {
+	for name := range translated {
+		if !config.KnownProvider(name) {
+			t.Errorf("translated lists %q, which LiteLLM does not know", name)
+		}
+	}
+}
