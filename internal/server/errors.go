@@ -87,6 +87,9 @@ func (s *Server) errorResponse(err error) (status int, body openai.ErrorBody, re
 		if re.Param != "" {
 			body.Error.Param = &re.Param
 		}
+	case errors.Is(err, proxy.ErrShutdown):
+		status = http.StatusServiceUnavailable
+		detail(status, "api_error", "the gateway is shutting down; retry on another instance", nil)
 	case errors.As(err, &pe):
 		status = http.StatusBadRequest
 		detail(status, "invalid_request_error", pe.Error(), nil)
