@@ -67,3 +67,45 @@ func startBenchGateway(b *testing.B, upstream string) *gateway {
 	// Access lines are logged as in production (info level), to nowhere.
 	return startGateway(b, cfg, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 }
+
+// BenchmarkQuotas measures the full request path under usage-based routing with quotas off
+// (no rpm/tpm) and on (rpm/tpm set high enough never to bind), with a short and a 16 KiB prompt.
+//
+//	go test -run '^$' -bench Quotas -benchmem ./internal/server/
+func BenchmarkQuotas(b *testing.B) {
+	up := httptest.NewServer(fake.NewHandler(fake.Options{RecordLimit: -1}))
+	defer up.Close()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	quiet := Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	gateways := map[string]*gateway{}
+	for name, limits := range map[string]string{"off": "", "on": ", rpm: 1000000000, tpm: 1000000000000"} {
+		var cfg strings.Builder
+		cfg.WriteString("model_list:\n")
+		for i := range 3 {
+			fmt.Fprintf(&cfg, "  - model_name: m\n    litellm_params: {model: openai/d%d, api_base: %s/v1%s}\n", i, up.URL, limits)
+		}
+		cfg.WriteString("router_settings: {routing_strategy: usage-based-routing}\n")
+		gateways[name] = startGateway(b, cfg.String(), quiet)
+	}
+	prompts := map[string]string{"short": "what llm are you", "16KiB": strings.Repeat("lorem ipsum ", 16<<10/12)}
+	for _, p := range []string{"short", "16KiB"} {
+		body := fmt.Sprintf(`{"model":"m","messages":[{"role":"user","content":%q}]}`, prompts[p])
+		for _, q := range []string{"off", "on"} {
+			url := gateways[q].URL + "/v1/chat/completions"
+			b.Run(p+"/quotas-"+q, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					resp, err := client.Post(url, "application/json", strings.NewReader(body))
+					if err != nil {
+						b.Fatal(err)
+					}
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != 200 {
+						b.Fatalf("status %d", resp.StatusCode)
+					}
+				}
+			})
+		}
+	}
+}

@@ -318,3 +318,36 @@ func TestStreamUsageAskedAndStripped(t *testing.T) {
 		t.Errorf("client that asked for usage did not get it: %s", b)
 	}
 }
+
+// A run that crosses a minute boundary changes nothing: the window rolls, so 6 requests at
+// 0:59.5 still count at 1:00.5 (LiteLLM's calendar minute would admit 6 more), and room comes
+// back only 60 s after them.
+func TestQuotaAcrossMinuteBoundary(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Date(2026, 11, 22, 10, 0, 59, 500_000_000, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	up := startUpstream(t, fake.Options{})
+	g := startGateway(t, groupOf([]string{up.URL}, []string{"rpm: 6"}, "  routing_strategy: usage-based-routing\n"), Options{Now: clock})
+	body := fmt.Sprintf(chat, "m")
+	for i := range 6 {
+		if resp, b := g.post(t, "/v1/chat/completions", body); resp.StatusCode != 200 {
+			t.Fatalf("request %d at 0:59.5: status %d: %s", i, resp.StatusCode, b)
+		}
+	}
+	advance(time.Second) // 1:00.5: a new calendar minute, the same rolling window
+	if resp, _ := g.post(t, "/v1/chat/completions", body); resp.StatusCode != 429 {
+		t.Errorf("at 1:00.5 got %d, want 429: the 6 from 0:59.5 are still in the window", resp.StatusCode)
+	}
+	advance(59 * time.Second) // 1:59.5
+	if resp, _ := g.post(t, "/v1/chat/completions", body); resp.StatusCode != 429 {
+		t.Errorf("at 1:59.5 got %d, want 429", resp.StatusCode)
+	}
+	advance(2 * time.Second) // 2:01.5: more than 60 s after them
+	if resp, b := g.post(t, "/v1/chat/completions", body); resp.StatusCode != 200 {
+		t.Errorf("at 2:01.5 got %d, want 200: %s", resp.StatusCode, b)
+	}
+	if n := up.h.Count(); n != 7 {
+		t.Errorf("upstream got %d requests, want 7", n)
+	}
+}

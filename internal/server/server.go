@@ -54,6 +54,8 @@ type Options struct {
 	DrainTimeout time.Duration
 	// Rand is the routing strategy's random source; nil means math/rand/v2.
 	Rand balancer.Rand
+	// Now is the quota window's clock; nil means time.Now. Tests inject one.
+	Now func() time.Time
 }
 
 // Defaults of the Options durations.
@@ -149,7 +151,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	if opts.DrainTimeout <= 0 {
 		opts.DrainTimeout = DefaultDrainTimeout
 	}
-	sh := &shared{started: time.Now(), usage: usage.NewMemory(nil), boot: cfg}
+	sh := &shared{started: time.Now(), usage: usage.NewMemory(opts.Now), boot: cfg}
 	if cfg.File != "" && !opts.Demo {
 		sh.bootPrint = fingerprint(cfg.File, cfg)
 	}
