@@ -67,13 +67,14 @@ func (p *Proxy) setRateLimitHeaders(h http.Header, group []*deployment.Deploymen
 			usedTok += min(u.Tokens, d.TPM)
 		}
 	}
+	// Canonical keys set directly: no per-request canonicalisation.
 	if rpm > 0 {
-		h.Set("x-ratelimit-limit-requests", strconv.FormatInt(rpm, 10))
-		h.Set("x-ratelimit-remaining-requests", strconv.FormatInt(rpm-usedReq, 10))
+		h["X-Ratelimit-Limit-Requests"] = []string{strconv.FormatInt(rpm, 10)}
+		h["X-Ratelimit-Remaining-Requests"] = []string{strconv.FormatInt(rpm-usedReq, 10)}
 	}
 	if tpm > 0 {
-		h.Set("x-ratelimit-limit-tokens", strconv.FormatInt(tpm, 10))
-		h.Set("x-ratelimit-remaining-tokens", strconv.FormatInt(tpm-usedTok, 10))
+		h["X-Ratelimit-Limit-Tokens"] = []string{strconv.FormatInt(tpm, 10)}
+		h["X-Ratelimit-Remaining-Tokens"] = []string{strconv.FormatInt(tpm-usedTok, 10)}
 	}
 }
 
