@@ -74,6 +74,15 @@ type Env struct {
 	DropParams bool
 }
 
+// Getenv returns the environment variable k, or "" when unset or when Env has no LookupEnv.
+func (e *Env) Getenv(k string) string {
+	if e.LookupEnv == nil {
+		return ""
+	}
+	v, _ := e.LookupEnv(k)
+	return v
+}
+
 // Registry maps a provider prefix to its Factory.
 type Registry map[string]Factory
 

@@ -41,23 +41,16 @@ type Provider struct {
 // New is the provider.Factory for "anthropic/". api_base falls back to ANTHROPIC_API_BASE and
 // DefaultAPIBase, the key to ANTHROPIC_API_KEY.
 func New(d *config.Deployment, env *provider.Env) (provider.Provider, error) {
-	lookup := func(k string) string {
-		if env.LookupEnv == nil {
-			return ""
-		}
-		v, _ := env.LookupEnv(k)
-		return v
-	}
 	base := d.APIBase
 	if base == "" {
-		base = lookup("ANTHROPIC_API_BASE")
+		base = env.Getenv("ANTHROPIC_API_BASE")
 	}
 	if base == "" {
 		base = DefaultAPIBase
 	}
 	key := d.APIKey
 	if key == "" {
-		key = config.Secret(lookup("ANTHROPIC_API_KEY"))
+		key = config.Secret(env.Getenv("ANTHROPIC_API_KEY"))
 	}
 	drop, _ := d.Params["drop_params"].(bool)
 	return &Provider{URL: MessagesURL(base), Key: key, Header: openai.BaseHeader(d),

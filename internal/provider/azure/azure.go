@@ -29,27 +29,20 @@ type Provider struct {
 // New is the provider.Factory for "azure/". api_base falls back to AZURE_API_BASE, the key to
 // AZURE_API_KEY, the version to AZURE_API_VERSION and then DefaultAPIVersion.
 func New(d *config.Deployment, env *provider.Env) (provider.Provider, error) {
-	lookup := func(k string) string {
-		if env.LookupEnv == nil {
-			return ""
-		}
-		v, _ := env.LookupEnv(k)
-		return v
-	}
 	base := d.APIBase
 	if base == "" {
-		base = lookup("AZURE_API_BASE")
+		base = env.Getenv("AZURE_API_BASE")
 	}
 	if base == "" {
 		return nil, fmt.Errorf("%w for provider \"azure\" (or set AZURE_API_BASE)", provider.ErrNoAPIBase)
 	}
 	key := d.APIKey
 	if key == "" {
-		key = config.Secret(lookup("AZURE_API_KEY"))
+		key = config.Secret(env.Getenv("AZURE_API_KEY"))
 	}
 	version := d.APIVersion
 	if version == "" {
-		version = lookup("AZURE_API_VERSION")
+		version = env.Getenv("AZURE_API_VERSION")
 	}
 	if version == "" {
 		version = DefaultAPIVersion

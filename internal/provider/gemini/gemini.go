@@ -39,9 +39,8 @@ type Provider struct {
 func New(d *config.Deployment, env *provider.Env) (provider.Provider, error) {
 	key := d.APIKey
 	for _, k := range []string{"GEMINI_API_KEY", "GOOGLE_API_KEY"} {
-		if key == "" && env.LookupEnv != nil {
-			v, _ := env.LookupEnv(k)
-			key = config.Secret(v)
+		if key == "" {
+			key = config.Secret(env.Getenv(k))
 		}
 	}
 	base := d.APIBase

@@ -34,8 +34,8 @@ type Provider struct {
 // OLLAMA_API_BASE and DefaultAPIBase.
 func New(d *config.Deployment, env *provider.Env) (provider.Provider, error) {
 	base := d.APIBase
-	if base == "" && env.LookupEnv != nil {
-		base, _ = env.LookupEnv("OLLAMA_API_BASE")
+	if base == "" {
+		base = env.Getenv("OLLAMA_API_BASE")
 	}
 	if base == "" {
 		base = DefaultAPIBase

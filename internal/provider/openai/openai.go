@@ -41,10 +41,8 @@ func Family(defaultBase, keyEnv string) provider.Factory {
 			return nil, fmt.Errorf("%w for provider %q", provider.ErrNoAPIBase, d.Provider)
 		}
 		key := d.APIKey
-		if key == "" && keyEnv != "" && env.LookupEnv != nil {
-			if v, ok := env.LookupEnv(keyEnv); ok {
-				key = config.Secret(v)
-			}
+		if key == "" && keyEnv != "" {
+			key = config.Secret(env.Getenv(keyEnv))
 		}
 		p := &Provider{Base: base, Key: key, Header: BaseHeader(d), RT: env.Transports.For(base, provider.SSLVerifyOff(d)),
 			IncludeUsage: provider.StreamUsage(d, d.Provider == "openai")}
