@@ -116,8 +116,8 @@ func TestParseErrors(t *testing.T) {
 		},
 		{
 			name: "only unsupported providers",
-			yaml: "model_list:\n  - model_name: a\n    litellm_params:\n      model: anthropic/claude\n  - model_name: b\n    litellm_params:\n      model: ollama/llama3\n",
-			want: "config.yaml:1: model_list: no deployment left to serve: providers not supported by Switchyard yet: anthropic, ollama",
+			yaml: "model_list:\n  - model_name: a\n    litellm_params:\n      model: vertex_ai/gemini-pro\n  - model_name: b\n    litellm_params:\n      model: huggingface/zephyr\n",
+			want: "config.yaml:1: model_list: no deployment left to serve: providers not supported by Switchyard yet: vertex_ai, huggingface",
 		},
 		{
 			name: "helm values file",
