@@ -204,7 +204,11 @@ var corpusCases = []corpusCase{
 		want(t, "catch-all", [2]string{c.Provider, c.UpstreamModel}, [2]string{"openai", "*"})
 		want(t, "rpm", group(cfg, "gpt-4o")[0].RPM, int64(6))
 	}},
-	{file: "35-docs-configs-model-specific-params-extra-headers-ollama.yaml", fail: `^:7: model_list\[0\]\.litellm_params\.azure_ad_token: azure_ad_token ` + notSupported},
+	{file: "35-docs-configs-model-specific-params-extra-headers-ollama.yaml", check: func(t *testing.T, cfg *Config) {
+		want(t, "deployments", len(cfg.Deployments), 4)
+		want(t, "azure_ad_token", cfg.Deployments[0].Params["azure_ad_token"], any(Secret("eyJ0eXAiOiJ")))
+		want(t, "ollama", group(cfg, "mistral-7b")[0].Provider, "ollama")
+	}},
 	{file: "36-docs-configs-bedrock-3-regions-same-group.yaml", check: func(t *testing.T, cfg *Config) {
 		g := group(cfg, "bedrock-cohere")
 		want(t, "deployments", len(g), 3)

@@ -95,6 +95,14 @@ var fakeParams = map[string]bool{
 	"fail_rate": true, "fail_status": true, "text": true,
 }
 
+// credentialParams are the provider credentials Switchyard reads from Params: an unset
+// os.environ/ reference in one is an error, as in api_key.
+var credentialParams = map[string]bool{
+	"azure_ad_token": true, "tenant_id": true, "client_id": true, "client_secret": true,
+	"aws_access_key_id": true, "aws_secret_access_key": true, "aws_session_token": true,
+	"aws_region_name": true,
+}
+
 // routingParams are litellm_params keys that configure LiteLLM or the connection rather than the
 // model call: they never become per-call defaults. Keys starting with one of routingPrefixes are
 // routing keys too.
