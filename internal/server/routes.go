@@ -115,6 +115,9 @@ func (s *Server) readiness(w http.ResponseWriter, r *http.Request) {
 	if s.opts.Demo {
 		body["demo"] = true
 	}
+	if st := s.redisStatus(); st != "" {
+		body["redis"] = st
+	}
 	writeJSON(w, http.StatusOK, body)
 }
 

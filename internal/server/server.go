@@ -104,6 +104,8 @@ type shared struct {
 	started time.Time
 	// usage is keyed by deployment id, so an unchanged deployment keeps its counts on reload.
 	usage usage.Store
+	// redis is the shared Redis (usage store, client); nil without one. See redis.go.
+	redis *redisLink
 	// boot is the config the process started with; settings that need a restart are compared
 	// against it.
 	boot *config.Config
@@ -151,12 +153,16 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	if opts.DrainTimeout <= 0 {
 		opts.DrainTimeout = DefaultDrainTimeout
 	}
-	sh := &shared{started: time.Now(), usage: usage.NewMemory(opts.Now), boot: cfg}
+	sh := &shared{started: time.Now(), boot: cfg}
+	if err := sh.connectRedis(cfg, opts); err != nil {
+		return nil, err
+	}
 	if cfg.File != "" && !opts.Demo {
 		sh.bootPrint = fingerprint(cfg.File, cfg)
 	}
 	s, err := build(sh, opts, cfg, nil)
 	if err != nil {
+		sh.closeRedis(nil)
 		return nil, err
 	}
 	sh.root = http.HandlerFunc(sh.serveHTTP)
@@ -180,6 +186,7 @@ func build(sh *shared, opts Options, cfg *config.Config, prev *Server) (*Server,
 	if err != nil {
 		return nil, err
 	}
+	sh.noteGroups(deps)
 	s.table = deployment.NewTable(deps, cfg.Router.ModelGroupAlias)
 	strategy, err := balancer.New(cfg.Router.RoutingStrategy, balancer.Options{
 		Rand: opts.Rand, Usage: sh.usage, Args: cfg.Router.RoutingStrategyArgs})
@@ -194,7 +201,7 @@ func build(sh *shared, opts Options, cfg *config.Config, prev *Server) (*Server,
 	if prev != nil && samePolicy(prev.policy, s.policy) {
 		s.cooldowns = prev.cooldowns
 	} else {
-		s.cooldowns = cooldown.NewMemory(s.policy, nil)
+		s.cooldowns = sh.newTracker(s.policy)
 	}
 	var slots *usage.Slots
 	if cfg.Router.DefaultMaxParallelRequests > 0 || slices.ContainsFunc(deps, func(d config.Deployment) bool { return d.MaxParallelRequests > 0 }) {
