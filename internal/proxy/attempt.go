@@ -46,7 +46,16 @@ func (p *Proxy) attempt(ctx context.Context, w http.ResponseWriter, c *Call, a *
 	prov := p.providers[d.Index]
 	model := c.Route.UpstreamModel(d)
 	askUsage := prov.StreamUsage()
-	body := c.Req.Patch(make([]byte, 0, c.Req.PatchedLen(model, d.Defaults)), model, d.Defaults, askUsage)
+	var shared *sharedBody
+	var dst []byte
+	if n := c.Req.PatchedLen(model, d.Defaults); n >= minPooledBody {
+		buf := getBuf(n)
+		shared, dst = newSharedBody(buf), *buf
+		defer shared.release()
+	} else {
+		dst = make([]byte, 0, n)
+	}
+	body := c.Req.Patch(dst, model, d.Defaults, askUsage)
 	req, err := prov.NewRequest(actx, c.Op, body)
 	if err != nil {
 		var pe *provider.ParamError
@@ -54,6 +63,22 @@ func (p *Proxy) attempt(ctx context.Context, w http.ResponseWriter, c *Call, a *
 			return pe
 		}
 		return &TransportError{Err: fmt.Errorf("%w: %w", errNotSent, err)}
+	}
+	if shared != nil {
+		// The transport may read the body after RoundTrip returns: the buffer goes back to
+		// the pool only once it has closed every copy it was given.
+		if req.Body != nil {
+			req.Body = shared.track(req.Body)
+		}
+		if getBody := req.GetBody; getBody != nil {
+			req.GetBody = func() (io.ReadCloser, error) {
+				rc, err := getBody()
+				if err != nil {
+					return nil, err
+				}
+				return shared.track(rc), nil
+			}
+		}
 	}
 	tr, _ := prov.(provider.Translator)
 	d.InFlight.Add(1)
@@ -89,13 +114,15 @@ func (p *Proxy) attempt(ctx context.Context, w http.ResponseWriter, c *Call, a *
 			res.ttft = time.Since(start)
 		})
 	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
+	buf, err := readAnswer(resp.Body, resp.ContentLength, maxResponseBody)
+	defer putBuf(buf)
+	if errors.Is(err, errTooLarge) {
+		return &BadResponseError{Reason: "answer larger than 64 MiB"}
+	}
 	if err != nil {
 		return p.failure(actx, err, timeoutErr)
 	}
-	if len(b) > maxResponseBody {
-		return &BadResponseError{Reason: "answer larger than 64 MiB"}
-	}
+	b := *buf
 	res.Upstream = upstreamBefore + time.Since(sent)
 	if tr != nil {
 		if b, err = tr.Response(c.Op, b); err != nil {

@@ -24,6 +24,7 @@ import (
 // Proxy forwards calls to deployments. Safe for concurrent use; immutable after New.
 type Proxy struct {
 	providers []provider.Provider // by Deployment.Index
+	apiBases  []string            // providers[i].APIBase(), computed once (it parses a URL)
 	strategy  balancer.Strategy
 	observer  balancer.Observer // the strategy, when it learns from outcomes; else nil
 	router    config.RouterSettings
@@ -69,6 +70,12 @@ func New(o Options) *Proxy {
 	if p.keepAlive <= 0 {
 		p.keepAlive = defaultKeepAlive
 	}
+	p.apiBases = make([]string, len(o.Providers))
+	for i, prov := range o.Providers {
+		if prov != nil {
+			p.apiBases[i] = prov.APIBase()
+		}
+	}
 	p.observer, _ = o.Strategy.(balancer.Observer)
 	return p
 }
@@ -90,6 +97,8 @@ type Call struct {
 	Fallbacks int
 	// promptTokens is the tokenizer's count of the prompt, 0 until a pre-call check needs it.
 	promptTokens int
+	// quotaCand is the buffer of quotaCandidate.
+	quotaCand [1]usage.Candidate
 }
 
 // Result describes how a call went.
