@@ -32,6 +32,7 @@ type Proxy struct {
 	slots     *usage.Slots // nil when no deployment has a parallel cap
 	cooldowns cooldown.Tracker
 	resolve   func(model string) (deployment.Route, bool)
+	unhealthy func(id string) bool // nil: no health checks
 	// requests and retries count calls in Forward and retry attempts in flight, for the retry
 	// budget.
 	requests, retries atomic.Int64
@@ -59,12 +60,15 @@ type Options struct {
 	Cooldowns cooldown.Tracker
 	// Resolve finds a fallback group by name; nil disables fallbacks.
 	Resolve func(model string) (deployment.Route, bool)
+	// Unhealthy reports whether a deployment failed its last active health check; such a
+	// deployment is skipped while another candidate is left. nil means no health checks.
+	Unhealthy func(id string) bool
 }
 
 // New returns a Proxy.
 func New(o Options) *Proxy {
 	p := &Proxy{providers: o.Providers, strategy: o.Strategy, router: o.Router, log: o.Log,
-		usage: o.Usage, slots: o.Slots, cooldowns: o.Cooldowns, resolve: o.Resolve, jitter: rand.Float64,
+		usage: o.Usage, slots: o.Slots, cooldowns: o.Cooldowns, resolve: o.Resolve, unhealthy: o.Unhealthy, jitter: rand.Float64,
 		keepAlive: o.Router.StreamKeepAlive}
 	if p.keepAlive <= 0 {
 		p.keepAlive = defaultKeepAlive
