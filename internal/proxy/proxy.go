@@ -63,6 +63,8 @@ type Options struct {
 	// Unhealthy reports whether a deployment failed its last active health check; such a
 	// deployment is skipped while another candidate is left. nil means no health checks.
 	Unhealthy func(id string) bool
+	// Observer also receives every attempt's outcome (the dashboard's history); nil for none.
+	Observer balancer.Observer
 }
 
 // New returns a Proxy.
@@ -74,7 +76,22 @@ func New(o Options) *Proxy {
 		p.keepAlive = defaultKeepAlive
 	}
 	p.observer, _ = o.Strategy.(balancer.Observer)
+	if o.Observer != nil {
+		if p.observer != nil {
+			p.observer = tee{p.observer, o.Observer}
+		} else {
+			p.observer = o.Observer
+		}
+	}
 	return p
+}
+
+// tee passes each outcome to two observers.
+type tee [2]balancer.Observer
+
+func (t tee) Observe(d *deployment.Deployment, o balancer.Outcome) {
+	t[0].Observe(d, o)
+	t[1].Observe(d, o)
 }
 
 // Provider returns the provider of d.

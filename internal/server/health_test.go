@@ -16,10 +16,12 @@ import (
 )
 
 // switchable is a fake upstream that can be broken (every request answers 500) and mended.
-// It counts health probes (content "ping") apart from client requests.
+// It counts health probes (content "ping") apart from client requests; failClients, when set,
+// is the status of every client request (probes pass).
 type switchable struct {
 	*httptest.Server
 	broken          atomic.Bool
+	failClients     atomic.Int32
 	probes, clients atomic.Int64
 }
 
@@ -29,14 +31,19 @@ func startSwitchable(t *testing.T, name string) *switchable {
 	h := fake.NewHandler(fake.Options{Name: name})
 	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
-		if bytes.Contains(b, []byte(`"content":"ping"`)) {
+		probe := bytes.Contains(b, []byte(`"content":"ping"`))
+		if probe {
 			u.probes.Add(1)
 		} else {
 			u.clients.Add(1)
 		}
+		status := int(u.failClients.Load())
 		if u.broken.Load() {
+			status = http.StatusInternalServerError
+		}
+		if status != 0 && (!probe || u.broken.Load()) {
 			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusInternalServerError)
+			w.WriteHeader(status)
 			w.Write([]byte(`{"error":{"message":"broken on purpose","type":"server_error","param":null,"code":null}}`))
 			return
 		}

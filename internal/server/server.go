@@ -25,6 +25,7 @@ import (
 	"github.com/switchyard/switchyard/internal/provider"
 	"github.com/switchyard/switchyard/internal/provider/all"
 	"github.com/switchyard/switchyard/internal/proxy"
+	"github.com/switchyard/switchyard/internal/stats"
 	"github.com/switchyard/switchyard/internal/usage"
 )
 
@@ -128,6 +129,8 @@ type shared struct {
 	reloadsOK, reloadsFailed atomic.Int64
 	// health holds the background health checks' last results (see health.go).
 	health *health.Checker
+	// stats is the dashboard's per-deployment history (ui.go).
+	stats *stats.Recorder
 }
 
 // New builds the request path for cfg. A deployment whose provider cannot be built (no api_base,
@@ -156,6 +159,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	}
 	sh := &shared{started: time.Now(), usage: usage.NewMemory(opts.Now), boot: cfg}
 	sh.health = &health.Checker{Scrub: func(m string) string { return sh.current().scrub(m) }}
+	sh.stats = stats.New(nil)
 	if cfg.File != "" && !opts.Demo {
 		sh.bootPrint = fingerprint(cfg.File, cfg)
 	}
@@ -209,7 +213,7 @@ func build(sh *shared, opts Options, cfg *config.Config, prev *Server) (*Server,
 	}
 	s.proxy = proxy.New(proxy.Options{Providers: providers, Strategy: strategy, Router: cfg.Router,
 		Log: s.log, Usage: sh.usage, Slots: slots, Cooldowns: s.cooldowns, Resolve: s.table.Resolve,
-		Unhealthy: s.unhealthyFilter()})
+		Unhealthy: s.unhealthyFilter(), Observer: sh.stats})
 	for _, d := range deps {
 		s.secrets = append(s.secrets, d.APIKey.Reveal())
 	}
