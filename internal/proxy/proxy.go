@@ -33,6 +33,7 @@ type Proxy struct {
 	slots     *usage.Slots // nil when no deployment has a parallel cap
 	cooldowns cooldown.Tracker
 	resolve   func(model string) (deployment.Route, bool)
+	unhealthy func(id string) bool // nil: no health checks
 	// requests and retries count calls in Forward and retry attempts in flight, for the retry
 	// budget.
 	requests, retries atomic.Int64
@@ -60,12 +61,17 @@ type Options struct {
 	Cooldowns cooldown.Tracker
 	// Resolve finds a fallback group by name; nil disables fallbacks.
 	Resolve func(model string) (deployment.Route, bool)
+	// Unhealthy reports whether a deployment failed its last active health check; such a
+	// deployment is skipped while another candidate is left. nil means no health checks.
+	Unhealthy func(id string) bool
+	// Observer also receives every attempt's outcome (the dashboard's history); nil for none.
+	Observer balancer.Observer
 }
 
 // New returns a Proxy.
 func New(o Options) *Proxy {
 	p := &Proxy{providers: o.Providers, strategy: o.Strategy, router: o.Router, log: o.Log,
-		usage: o.Usage, slots: o.Slots, cooldowns: o.Cooldowns, resolve: o.Resolve, jitter: rand.Float64,
+		usage: o.Usage, slots: o.Slots, cooldowns: o.Cooldowns, resolve: o.Resolve, unhealthy: o.Unhealthy, jitter: rand.Float64,
 		keepAlive: o.Router.StreamKeepAlive}
 	if p.keepAlive <= 0 {
 		p.keepAlive = defaultKeepAlive
@@ -77,7 +83,22 @@ func New(o Options) *Proxy {
 		}
 	}
 	p.observer, _ = o.Strategy.(balancer.Observer)
+	if o.Observer != nil {
+		if p.observer != nil {
+			p.observer = tee{p.observer, o.Observer}
+		} else {
+			p.observer = o.Observer
+		}
+	}
 	return p
+}
+
+// tee passes each outcome to two observers.
+type tee [2]balancer.Observer
+
+func (t tee) Observe(d *deployment.Deployment, o balancer.Outcome) {
+	t[0].Observe(d, o)
+	t[1].Observe(d, o)
 }
 
 // Provider returns the provider of d.
