@@ -42,6 +42,8 @@ type Proxy struct {
 	// keepAlive is the longest gap in a committed stream before a keep-alive comment
 	// (router_settings.stream_keepalive, default 15 s).
 	keepAlive time.Duration
+	// hooks observe calls (metrics, traces); nil when nothing does.
+	hooks *Hooks
 }
 
 // Options are what New needs.
@@ -59,13 +61,15 @@ type Options struct {
 	Cooldowns cooldown.Tracker
 	// Resolve finds a fallback group by name; nil disables fallbacks.
 	Resolve func(model string) (deployment.Route, bool)
+	// Hooks observe calls (metrics, traces); nil for none.
+	Hooks *Hooks
 }
 
 // New returns a Proxy.
 func New(o Options) *Proxy {
 	p := &Proxy{providers: o.Providers, strategy: o.Strategy, router: o.Router, log: o.Log,
 		usage: o.Usage, slots: o.Slots, cooldowns: o.Cooldowns, resolve: o.Resolve, jitter: rand.Float64,
-		keepAlive: o.Router.StreamKeepAlive}
+		keepAlive: o.Router.StreamKeepAlive, hooks: o.Hooks}
 	if p.keepAlive <= 0 {
 		p.keepAlive = defaultKeepAlive
 	}
@@ -131,6 +135,7 @@ func (p *Proxy) Forward(ctx context.Context, w http.ResponseWriter, c *Call) (Re
 			p.log.Warn("fallback group not found", "model_group", c.Route.Group, "fallback", name)
 			continue
 		}
+		p.hooks.fallback(c, route)
 		c.Route, c.Fallbacks = route, c.Fallbacks+1
 		var ferr error
 		v, ferr = p.forwardGroup(ctx, w, c, &res)
@@ -240,6 +245,7 @@ func (p *Proxy) forwardGroup(ctx context.Context, w http.ResponseWriter, c *Call
 			return v, err
 		}
 		retrying = true
+		p.hooks.retry(c, d, err)
 		p.log.LogAttrs(ctx, slog.LevelInfo, "attempt failed, retrying",
 			slog.String("call_id", c.ID), slog.String("model_group", c.Route.Group),
 			slog.String("deployment", d.ID), slog.Int("attempt", attempt+1), slog.String("error", err.Error()))

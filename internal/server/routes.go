@@ -40,6 +40,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("/health/liveliness", s.method("GET", s.liveliness))
 	mux.HandleFunc("/health/liveness", s.method("GET", s.liveliness))
 	mux.HandleFunc("/health/readiness", s.method("GET", s.readiness))
+	mux.HandleFunc("/metrics", s.method("GET", s.serveMetrics))
 	mux.HandleFunc("/", s.notFound)
 	return s.auth(mux)
 }

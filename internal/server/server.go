@@ -21,6 +21,7 @@ import (
 	"github.com/switchyard/switchyard/internal/config"
 	"github.com/switchyard/switchyard/internal/cooldown"
 	"github.com/switchyard/switchyard/internal/deployment"
+	"github.com/switchyard/switchyard/internal/metrics"
 	"github.com/switchyard/switchyard/internal/provider"
 	"github.com/switchyard/switchyard/internal/provider/all"
 	"github.com/switchyard/switchyard/internal/proxy"
@@ -125,6 +126,11 @@ type shared struct {
 	active atomic.Int64
 	// reloadsOK and reloadsFailed count Reload outcomes.
 	reloadsOK, reloadsFailed atomic.Int64
+	// metrics are served on GET /metrics (see metrics.go).
+	metrics *metrics.Metrics
+	// redisHealthy reports whether Redis is configured and answering, for switchyard_redis_up;
+	// nil reports nothing.
+	redisHealthy func() (configured, up bool)
 }
 
 // New builds the request path for cfg. A deployment whose provider cannot be built (no api_base,
@@ -152,6 +158,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		opts.DrainTimeout = DefaultDrainTimeout
 	}
 	sh := &shared{started: time.Now(), usage: usage.NewMemory(opts.Now), boot: cfg}
+	sh.metrics = newMetrics(sh)
 	if cfg.File != "" && !opts.Demo {
 		sh.bootPrint = fingerprint(cfg.File, cfg)
 	}
@@ -204,7 +211,7 @@ func build(sh *shared, opts Options, cfg *config.Config, prev *Server) (*Server,
 		slots = sh.slots
 	}
 	s.proxy = proxy.New(proxy.Options{Providers: providers, Strategy: strategy, Router: cfg.Router,
-		Log: s.log, Usage: sh.usage, Slots: slots, Cooldowns: s.cooldowns, Resolve: s.table.Resolve})
+		Log: s.log, Usage: sh.usage, Slots: slots, Cooldowns: s.cooldowns, Resolve: s.table.Resolve, Hooks: s.hooks()})
 	for _, d := range deps {
 		s.secrets = append(s.secrets, d.APIKey.Reveal())
 	}
