@@ -80,6 +80,7 @@ func (p *Proxy) attempt(ctx context.Context, w http.ResponseWriter, c *Call, a *
 			}
 		}
 	}
+	defer p.hooks.attempt(ctx, c, d, req, res)(&err)
 	tr, _ := prov.(provider.Translator)
 	d.InFlight.Add(1)
 	defer d.InFlight.Add(-1)

@@ -34,6 +34,7 @@ func (s *Server) completion(op provider.Op) http.HandlerFunc {
 			}
 		}
 		s.accessLog(r, c, res, status, err)
+		s.observeRequest(c, res, status, err)
 	}
 }
 

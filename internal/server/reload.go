@@ -34,6 +34,7 @@ func (s *Server) Reload(cfg *config.Config) error {
 	}
 	s.live.Store(next)
 	s.reloadsOK.Add(1)
+	s.forgetRemoved(prev, next)
 	added, removed, kept := diff(prev, next)
 	s.log.Info("config reloaded", "file", cfg.File, "deployments", len(next.table.All()),
 		"added", added, "removed", removed, "unchanged_ids", kept)

@@ -42,6 +42,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("/health/readiness", s.method("GET", s.readiness))
 	mux.HandleFunc("/health", s.method("GET", s.healthReport))
 	s.uiRoutes(mux)
+	mux.HandleFunc("/metrics", s.method("GET", s.serveMetrics))
 	mux.HandleFunc("/", s.notFound)
 	return s.auth(mux)
 }

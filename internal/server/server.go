@@ -22,6 +22,7 @@ import (
 	"github.com/switchyard/switchyard/internal/cooldown"
 	"github.com/switchyard/switchyard/internal/deployment"
 	"github.com/switchyard/switchyard/internal/health"
+	"github.com/switchyard/switchyard/internal/metrics"
 	"github.com/switchyard/switchyard/internal/provider"
 	"github.com/switchyard/switchyard/internal/provider/all"
 	"github.com/switchyard/switchyard/internal/proxy"
@@ -133,6 +134,8 @@ type shared struct {
 	health *health.Checker
 	// stats is the dashboard's per-deployment history (ui.go).
 	stats *stats.Recorder
+	// metrics are served on GET /metrics (see metrics.go).
+	metrics *metrics.Metrics
 }
 
 // New builds the request path for cfg. A deployment whose provider cannot be built (no api_base,
@@ -165,6 +168,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	}
 	sh.health = &health.Checker{Scrub: func(m string) string { return sh.current().scrub(m) }}
 	sh.stats = stats.New(nil)
+	sh.metrics = newMetrics(sh)
 	if cfg.File != "" && !opts.Demo {
 		sh.bootPrint = fingerprint(cfg.File, cfg)
 	}
@@ -220,7 +224,7 @@ func build(sh *shared, opts Options, cfg *config.Config, prev *Server) (*Server,
 	}
 	s.proxy = proxy.New(proxy.Options{Providers: providers, Strategy: strategy, Router: cfg.Router,
 		Log: s.log, Usage: sh.usage, Slots: slots, Cooldowns: s.cooldowns, Resolve: s.table.Resolve,
-		Unhealthy: s.unhealthyFilter(), Observer: sh.stats})
+		Unhealthy: s.unhealthyFilter(), Observer: sh.stats, Hooks: s.hooks()})
 	for _, d := range deps {
 		s.secrets = append(s.secrets, d.APIKey.Reveal())
 	}
