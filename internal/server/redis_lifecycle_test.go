@@ -5,12 +5,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/switchyard/switchyard/internal/config"
+	"github.com/switchyard/switchyard/internal/cooldown"
 	"github.com/switchyard/switchyard/internal/fake"
 	"github.com/switchyard/switchyard/internal/redisx/redistest"
 )
@@ -133,5 +136,86 @@ func TestRedisBadAtStartup(t *testing.T) {
 				t.Errorf("logs show a password:\n%s", logs)
 			}
 		})
+	}
+}
+
+// reloadYAML parses yaml and reloads g with it.
+func reloadYAML(t *testing.T, g *gateway, yaml string) {
+	t.Helper()
+	cfg, err := config.Parse("test.yaml", []byte(yaml), noEnv)
+	if err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	if err := g.srv.Reload(cfg); err != nil {
+		t.Fatalf("Reload: %v", err)
+	}
+}
+
+// TestRedisAcrossReloads: a reload keeps the Redis usage store; a new cooldown policy gets a new
+// Redis-backed tracker (the old one's refresh loop stops), which still shares cooldowns; Redis
+// settings changed in the file are logged as needing a restart.
+func TestRedisAcrossReloads(t *testing.T) {
+	srv := redistest.Start(t)
+	bad, good := startUpstream(t, fake.Options{FailRate: 1, FailStatus: 500}), startUpstream(t, fake.Options{})
+	yaml := func(extra string) string {
+		return twoDeployments(bad.URL, good.URL, extra+"  redis_timeout: 1\n"+redisRouter(srv.Port, ""))
+	}
+	a := startRedisGateway(t, yaml("  cooldown_time: 30\n"), Options{Rand: first})
+	b := startRedisGateway(t, yaml("  cooldown_time: 30\n"), Options{Rand: first})
+	store, tracker := a.srv.usage, a.srv.current().cooldowns
+
+	reloadYAML(t, a, yaml("  cooldown_time: 30\n  num_retries: 3\n"))
+	if a.srv.usage != store || a.srv.current().cooldowns != tracker {
+		t.Error("a reload with the same cooldown policy replaced the usage store or the cooldown tracker")
+	}
+	goroutines := runtime.NumGoroutine()
+	for i := range 10 {
+		reloadYAML(t, a, yaml(fmt.Sprintf("  cooldown_time: %d\n", 20+i%2)))
+	}
+	if a.srv.usage != store {
+		t.Error("a reload replaced the Redis usage store")
+	}
+	if _, ok := a.srv.current().cooldowns.(*cooldown.Redis); !ok {
+		t.Errorf("tracker after a policy change is %T, want *cooldown.Redis", a.srv.current().cooldowns)
+	}
+	eventually(t, 2*time.Second, func() bool { return runtime.NumGoroutine() < goroutines+5 },
+		"goroutines keep growing over 10 reloads: replaced cooldown trackers are not closed")
+
+	// The reloaded tracker still shares: b cools the bad deployment, a hears of it.
+	badID := a.srv.Table().All()[0].ID
+	a.post(t, "/v1/chat/completions", fmt.Sprintf(chat, "m")) // a learns the deployment
+	for i := 0; b.srv.current().cooldowns.Until(badID).IsZero(); i++ {
+		if i == 10 {
+			t.Fatal("instance b never cooled the failing deployment")
+		}
+		b.post(t, "/v1/chat/completions", fmt.Sprintf(chat, "m"))
+	}
+	eventually(t, 2500*time.Millisecond, func() bool { return !a.srv.current().cooldowns.Until(badID).IsZero() },
+		"after reloads, a no longer hears of b's cooldowns")
+
+	reloadYAML(t, a, twoDeployments(bad.URL, good.URL, "  cooldown_time: 21\n  redis_timeout: 0.2\n"+redisRouter(srv.Port, "")))
+	if !strings.Contains(a.logs.String(), "settings that need a restart are not applied") {
+		t.Errorf("changing redis_timeout on reload was not logged as needing a restart:\n%s", a.logs)
+	}
+}
+
+// TestRedisClose: Close stops the background work and leaves the heartbeat set, so the other
+// instances' share grows back; a second Close does nothing.
+func TestRedisClose(t *testing.T) {
+	srv := redistest.Start(t)
+	up := startUpstream(t, fake.Options{})
+	g := startGateway(t, groupOf([]string{up.URL}, []string{"rpm: 100"}, redisRouter(srv.Port, "")), Options{})
+	rdb := redisDirect(t, srv, "")
+	ctx := context.Background()
+	eventually(t, 2*time.Second, func() bool { return rdb.ZCard(ctx, "switchyard:usage:instances").Val() == 1 },
+		"the instance never joined the heartbeat set")
+	if err := g.srv.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	if n := rdb.ZCard(ctx, "switchyard:usage:instances").Val(); n != 0 {
+		t.Errorf("heartbeat set holds %d instances after Close, want 0", n)
+	}
+	if err := g.srv.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
 	}
 }
