@@ -244,7 +244,12 @@ func (p *Proxy) stream(actx context.Context, w http.ResponseWriter, resp *http.R
 				}
 			}
 			if out != nil {
-				if err := sw.write(out); err != nil {
+				write := sw.write
+				if r, ok := er.(readySource); ok && !ev.Done && r.Ready() {
+					// The next event is already here: one flush for both.
+					write = sw.writeBuffered
+				}
+				if err := write(out); err != nil {
 					return ErrClientGone
 				}
 			}
@@ -254,6 +259,10 @@ func (p *Proxy) stream(actx context.Context, w http.ResponseWriter, resp *http.R
 		}
 	}
 }
+
+// readySource is an event source that can tell whether its next event is already buffered
+// (openai.EventReader).
+type readySource interface{ Ready() bool }
 
 // breakStream ends a committed stream that failed: an OpenAI-shaped error event and no [DONE].
 // If even that cannot be written, the connection is aborted so the client cannot mistake the
