@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -23,12 +24,20 @@ type switchable struct {
 	broken          atomic.Bool
 	failClients     atomic.Int32
 	probes, clients atomic.Int64
+	// delay adds a random wait of up to itself before each client answer (set before use).
+	delay time.Duration
 }
 
 func startSwitchable(t *testing.T, name string) *switchable {
+	return startSwitchableWith(t, fake.Options{Name: name}, 0)
+}
+
+// startSwitchableWith starts a switchable over a fake with opts, adding up to delay at random
+// to each client answer.
+func startSwitchableWith(t *testing.T, opts fake.Options, delay time.Duration) *switchable {
 	t.Helper()
-	u := &switchable{}
-	h := fake.NewHandler(fake.Options{Name: name})
+	u := &switchable{delay: delay}
+	h := fake.NewHandler(opts)
 	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		probe := bytes.Contains(b, []byte(`"content":"ping"`))
@@ -46,6 +55,9 @@ func startSwitchable(t *testing.T, name string) *switchable {
 			w.WriteHeader(status)
 			w.Write([]byte(`{"error":{"message":"broken on purpose","type":"server_error","param":null,"code":null}}`))
 			return
+		}
+		if u.delay > 0 && !probe {
+			time.Sleep(rand.N(u.delay))
 		}
 		r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(b)), int64(len(b))
 		h.ServeHTTP(w, r)

@@ -14,10 +14,10 @@ import (
 const uiYAML = `
 model_list:
   - model_name: gpt-4o
-    litellm_params: {model: openai/gpt-4o, api_base: %q, api_key: sk-key-ok-1111, rpm: 600, tpm: 100000}
+    litellm_params: {model: openai/gpt-4o, api_base: %q, api_key: sk-key-ok-1111, rpm: 1200, tpm: 20000}
     model_info: {id: eastus-ok}
   - model_name: gpt-4o
-    litellm_params: {model: openai/gpt-4o, api_base: %q, api_key: sk-key-flaky-2222, rpm: 300}
+    litellm_params: {model: openai/gpt-4o, api_base: %q, api_key: sk-key-flaky-2222, rpm: 600}
     model_info: {id: westeu-flaky}
   - model_name: gpt-4o
     litellm_params: {model: openai/gpt-4o, api_base: %q, api_key: sk-key-sick-3333, max_parallel_requests: 8}
@@ -101,7 +101,7 @@ func TestUIStateAndPage(t *testing.T) {
 	if total != 10 || errs != 1 {
 		t.Errorf("recorded attempts: got %d with %d errors, want 10 with 1", total, errs)
 	}
-	if d := st.Groups[0].Deployments[0]; d.RPMLimit != 600 || d.RPMUsed < 1 {
-		t.Errorf("eastus-ok quota: got %d/%d, want some of 600", d.RPMUsed, d.RPMLimit)
+	if d := st.Groups[0].Deployments[0]; d.RPMLimit != 1200 || d.RPMUsed < 1 {
+		t.Errorf("eastus-ok quota: got %d/%d, want some of 1200", d.RPMUsed, d.RPMLimit)
 	}
 }
