@@ -185,6 +185,8 @@ type LitellmSettings struct {
 	JSONLogs bool
 	// RequireAuthForMetricsEndpoint puts /metrics behind the master key.
 	RequireAuthForMetricsEndpoint bool
+	// SetVerbose turns on debug logging, like --debug.
+	SetVerbose bool
 }
 
 // GeneralSettings are the general_settings Switchyard uses.
