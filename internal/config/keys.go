@@ -49,11 +49,11 @@ var litellmRouterKeys = map[string]string{
 // litellmKeys are the other litellm_settings keys Switchyard reads or accepts silently.
 var litellmKeys = map[string]bool{
 	"drop_params": true, "callbacks": true, "json_logs": true,
-	"require_auth_for_metrics_endpoint": true, "cache": true, "cache_params": true,
+	"require_auth_for_metrics_endpoint": true, "set_verbose": true, "cache": true, "cache_params": true,
 	// Accepted silently: logging, telemetry and response-shaping switches that do not change
 	// where traffic goes or who may send it.
 	"success_callback": true, "failure_callback": true, "service_callback": true,
-	"input_callback": true, "set_verbose": true, "telemetry": true,
+	"input_callback": true, "telemetry": true,
 	"turn_off_message_logging": true, "redact_user_api_key_info": true,
 	"redact_messages_in_exceptions": true, "log_raw_request_response": true,
 	"return_response_headers": true, "s3_callback_params": true, "langfuse_default_tags": true,

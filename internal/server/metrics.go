@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"time"
@@ -75,34 +74,6 @@ func (s *Server) observeRequest(c *proxy.Call, res proxy.Result, status int, err
 		outcome = "error"
 	}
 	s.metrics.Request(labels(res.Deployment, c.Route), outcome, status, time.Since(c.Start))
-}
-
-// hooks are the proxy's observers: metrics always, traces when tracing is on.
-func (s *Server) hooks() *proxy.Hooks {
-	m := s.metrics
-	return &proxy.Hooks{
-		Attempt: func(ctx context.Context, c *proxy.Call, d *deployment.Deployment, req *http.Request) func(*proxy.Result, error) {
-			start := time.Now()
-			return func(res *proxy.Result, err error) {
-				class := ""
-				if err != nil {
-					class = proxy.Classify(err, len(c.Route.Candidates)).Kind.String()
-					if errors.Is(err, proxy.ErrClientGone) {
-						class = "ClientGone"
-					}
-				}
-				var in, out int
-				if res.HasUsage {
-					in, out = res.Usage.PromptTokens, res.Usage.CompletionTokens
-				}
-				m.Attempt(labels(d, c.Route), class, res.TTFT(), time.Since(start), in, out)
-			}
-		},
-		Retry: func(c *proxy.Call, d *deployment.Deployment, err error) { m.Retry(labels(d, c.Route)) },
-		Fallback: func(c *proxy.Call, to deployment.Route) {
-			m.Fallback(labels(nil, c.Route).Group, labels(nil, to).Group)
-		},
-	}
 }
 
 // forgetRemoved drops the metric series of deployments that next no longer has.
