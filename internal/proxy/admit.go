@@ -47,6 +47,7 @@ func (p *Proxy) admit(ctx context.Context, c *Call, cands []*deployment.Deployme
 			return admission{}, err
 		}
 	}
+	avail = p.healthy(avail)
 	if p.limited(avail) || p.anyCooling(avail) {
 		// The common case, every candidate available, keeps avail as it is: no allocation.
 		all, kept := avail, 0
@@ -151,6 +152,30 @@ func (p *Proxy) fitContext(c *Call, cands []*deployment.Deployment) ([]*deployme
 func (p *Proxy) cooling(d *deployment.Deployment) bool {
 	until := p.cooldowns.Until(d.ID)
 	return !until.IsZero() && time.Now().Before(until)
+}
+
+// healthy drops the candidates that failed their last health check, unless that leaves none:
+// with every candidate failing its probe, trying one beats refusing the request.
+func (p *Proxy) healthy(cands []*deployment.Deployment) []*deployment.Deployment {
+	if p.unhealthy == nil {
+		return cands
+	}
+	n := 0
+	for _, d := range cands {
+		if !p.unhealthy(d.ID) {
+			n++
+		}
+	}
+	if n == len(cands) || n == 0 {
+		return cands
+	}
+	out := make([]*deployment.Deployment, 0, n)
+	for _, d := range cands {
+		if !p.unhealthy(d.ID) {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // anyCooling reports whether any candidate is cooling down.

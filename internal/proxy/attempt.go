@@ -80,6 +80,7 @@ func (p *Proxy) attempt(ctx context.Context, w http.ResponseWriter, c *Call, a *
 			}
 		}
 	}
+	defer p.hooks.attempt(ctx, c, d, req, res)(&err)
 	tr, _ := prov.(provider.Translator)
 	d.InFlight.Add(1)
 	defer d.InFlight.Add(-1)
@@ -100,7 +101,8 @@ func (p *Proxy) attempt(ctx context.Context, w http.ResponseWriter, c *Call, a *
 		return &UpstreamError{Status: status, Body: b, RetryAfter: parseRetryAfter(resp.Header)}
 	}
 	if c.Req.Stream && (tr != nil || isEventStream(resp.Header)) {
-		strip := askUsage && !c.Req.IncludeUsage
+		// A translated stream always ends with a usage chunk; strip it as one asked for.
+		strip := (askUsage || tr != nil) && !c.Req.IncludeUsage
 		var src provider.EventSource
 		if tr != nil {
 			src = tr.Stream(resp.Body)
