@@ -158,7 +158,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		opts.DrainTimeout = DefaultDrainTimeout
 	}
 	sh := &shared{started: time.Now(), usage: usage.NewMemory(opts.Now), boot: cfg}
-	sh.health = &health.Checker{Scrub: func(m string) string { return sh.current().scrub(m) }}
+	sh.health = &health.Checker{Scrub: func(m string) string { return sh.current().scrub(m) }, Changed: sh.healthChanged}
 	sh.stats = stats.New(nil)
 	if cfg.File != "" && !opts.Demo {
 		sh.bootPrint = fingerprint(cfg.File, cfg)
