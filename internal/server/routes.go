@@ -42,6 +42,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("/health/readiness", s.method("GET", s.readiness))
 	mux.HandleFunc("/health", s.method("GET", s.healthReport))
 	s.uiRoutes(mux)
+	mux.HandleFunc("/metrics", s.method("GET", s.serveMetrics))
 	mux.HandleFunc("/", s.notFound)
 	return s.auth(mux)
 }
@@ -117,6 +118,9 @@ func (s *Server) readiness(w http.ResponseWriter, r *http.Request) {
 	body := map[string]any{"status": "healthy", "deployments": len(s.table.All())}
 	if s.opts.Demo {
 		body["demo"] = true
+	}
+	if st := s.redisStatus(); st != "" {
+		body["redis"] = st
 	}
 	writeJSON(w, http.StatusOK, body)
 }

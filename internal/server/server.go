@@ -22,6 +22,7 @@ import (
 	"github.com/switchyard/switchyard/internal/cooldown"
 	"github.com/switchyard/switchyard/internal/deployment"
 	"github.com/switchyard/switchyard/internal/health"
+	"github.com/switchyard/switchyard/internal/metrics"
 	"github.com/switchyard/switchyard/internal/provider"
 	"github.com/switchyard/switchyard/internal/provider/all"
 	"github.com/switchyard/switchyard/internal/proxy"
@@ -106,6 +107,8 @@ type shared struct {
 	started time.Time
 	// usage is keyed by deployment id, so an unchanged deployment keeps its counts on reload.
 	usage usage.Store
+	// redis is the shared Redis (usage store, client); nil without one. See redis.go.
+	redis *redisLink
 	// boot is the config the process started with; settings that need a restart are compared
 	// against it.
 	boot *config.Config
@@ -131,6 +134,8 @@ type shared struct {
 	health *health.Checker
 	// stats is the dashboard's per-deployment history (ui.go).
 	stats *stats.Recorder
+	// metrics are served on GET /metrics (see metrics.go).
+	metrics *metrics.Metrics
 }
 
 // New builds the request path for cfg. A deployment whose provider cannot be built (no api_base,
@@ -157,14 +162,19 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	if opts.DrainTimeout <= 0 {
 		opts.DrainTimeout = DefaultDrainTimeout
 	}
-	sh := &shared{started: time.Now(), usage: usage.NewMemory(opts.Now), boot: cfg}
+	sh := &shared{started: time.Now(), boot: cfg}
+	if err := sh.connectRedis(cfg, opts); err != nil {
+		return nil, err
+	}
 	sh.health = &health.Checker{Scrub: func(m string) string { return sh.current().scrub(m) }, Changed: sh.healthChanged}
 	sh.stats = stats.New(nil)
+	sh.metrics = newMetrics(sh)
 	if cfg.File != "" && !opts.Demo {
 		sh.bootPrint = fingerprint(cfg.File, cfg)
 	}
 	s, err := build(sh, opts, cfg, nil)
 	if err != nil {
+		sh.closeRedis(nil)
 		return nil, err
 	}
 	sh.root = http.HandlerFunc(sh.serveHTTP)
@@ -188,6 +198,7 @@ func build(sh *shared, opts Options, cfg *config.Config, prev *Server) (*Server,
 	if err != nil {
 		return nil, err
 	}
+	sh.noteGroups(deps)
 	s.table = deployment.NewTable(deps, cfg.Router.ModelGroupAlias)
 	strategy, err := balancer.New(cfg.Router.RoutingStrategy, balancer.Options{
 		Rand: opts.Rand, Usage: sh.usage, Args: cfg.Router.RoutingStrategyArgs})
@@ -202,7 +213,7 @@ func build(sh *shared, opts Options, cfg *config.Config, prev *Server) (*Server,
 	if prev != nil && samePolicy(prev.policy, s.policy) {
 		s.cooldowns = prev.cooldowns
 	} else {
-		s.cooldowns = cooldown.NewMemory(s.policy, nil)
+		s.cooldowns = sh.newTracker(s.policy)
 	}
 	var slots *usage.Slots
 	if cfg.Router.DefaultMaxParallelRequests > 0 || slices.ContainsFunc(deps, func(d config.Deployment) bool { return d.MaxParallelRequests > 0 }) {
@@ -213,7 +224,7 @@ func build(sh *shared, opts Options, cfg *config.Config, prev *Server) (*Server,
 	}
 	s.proxy = proxy.New(proxy.Options{Providers: providers, Strategy: strategy, Router: cfg.Router,
 		Log: s.log, Usage: sh.usage, Slots: slots, Cooldowns: s.cooldowns, Resolve: s.table.Resolve,
-		Unhealthy: s.unhealthyFilter(), Observer: sh.stats})
+		Unhealthy: s.unhealthyFilter(), Observer: sh.stats, Hooks: s.hooks()})
 	for _, d := range deps {
 		s.secrets = append(s.secrets, d.APIKey.Reveal())
 	}
