@@ -59,6 +59,9 @@ type Checker struct {
 	Parallel int
 	// Scrub removes secrets from error text; nil keeps the text.
 	Scrub func(string) string
+	// Changed, when set, is called by Check for each deployment whose verdict differs from its
+	// previous one (a first failing probe counts; a first passing one does not).
+	Changed func(r Result)
 
 	mu      sync.RWMutex
 	results map[string]Result
@@ -176,8 +179,16 @@ func (c *Checker) Check(ctx context.Context, targets []Target) []Result {
 		}
 	}
 	c.mu.Lock()
+	prev := c.results
 	c.results = fresh
 	c.mu.Unlock()
+	if c.Changed != nil {
+		for _, r := range kept {
+			if p, ok := prev[r.ID]; ok && p.Healthy != r.Healthy || !ok && !r.Healthy {
+				c.Changed(r)
+			}
+		}
+	}
 	return kept
 }
 

@@ -119,7 +119,10 @@ func TestUnhealthyUntilPassing(t *testing.T) {
     litellm_params: {model: openai/gpt-4o, api_base: %q, api_key: sk-x}
 `, up.URL))
 	id := ts[0].D.ID
-	c := &health.Checker{Scrub: func(s string) string { return strings.ReplaceAll(s, "sk-secret-123", "[redacted]") }}
+	var changes []bool
+	c := &health.Checker{Scrub: func(s string) string { return strings.ReplaceAll(s, "sk-secret-123", "[redacted]") },
+		Changed: func(r health.Result) { changes = append(changes, r.Healthy) }}
+	c.Check(context.Background(), ts) // healthy from the start: no change reported
 	if c.Unhealthy(id) {
 		t.Fatal("a deployment never probed counts as unhealthy")
 	}
@@ -132,10 +135,14 @@ func TestUnhealthyUntilPassing(t *testing.T) {
 	if !strings.Contains(r.Error, "500") || strings.Contains(r.Error, "sk-secret-123") {
 		t.Errorf("error text: got %q, want the status and no secret", r.Error)
 	}
+	c.Check(context.Background(), ts) // still failing: no new change
 	up.fail.Store(false)
 	c.Check(context.Background(), ts)
 	if c.Unhealthy(id) {
 		t.Fatal("still unhealthy after a passing probe")
+	}
+	if fmt.Sprint(changes) != "[false true]" {
+		t.Errorf("changes reported: got %v, want [false true] (failed, then passed)", changes)
 	}
 }
 

@@ -31,6 +31,16 @@ func (sh *shared) healthSchedule() (on bool, interval time.Duration, targets []h
 	return true, g.HealthCheckInterval, s.healthTargets("")
 }
 
+// healthChanged logs a deployment leaving or rejoining routing after a background check.
+func (sh *shared) healthChanged(r health.Result) {
+	s := sh.current()
+	if r.Healthy {
+		s.log.Info("deployment passed its health check; back in routing", "deployment", r.ID)
+		return
+	}
+	s.log.Warn("deployment failed its health check; out of routing until it passes", "deployment", r.ID, "error", r.Error)
+}
+
 // unhealthyFilter is the proxy's health filter: the background checks' verdict when they are
 // on, else nil (an on-demand GET /health never changes routing).
 func (s *Server) unhealthyFilter() func(id string) bool {

@@ -151,6 +151,11 @@ func TestUnhealthyDeploymentLeavesAndReturns(t *testing.T) {
 	if b.clients.Load() == before {
 		t.Fatal("the mended deployment got no client request out of 40")
 	}
+	out := logs.String()
+	if !strings.Contains(out, "failed its health check") || !strings.Contains(out, "back in routing") ||
+		strings.Contains(out, "sk-key-bbbb") {
+		t.Errorf("logs: want dep-b leaving and rejoining routing, and no key:\n%s", out)
+	}
 }
 
 // Without background_health_checks nothing is sent upstream that a client did not cause, and

@@ -166,7 +166,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	if err := sh.connectRedis(cfg, opts); err != nil {
 		return nil, err
 	}
-	sh.health = &health.Checker{Scrub: func(m string) string { return sh.current().scrub(m) }}
+	sh.health = &health.Checker{Scrub: func(m string) string { return sh.current().scrub(m) }, Changed: sh.healthChanged}
 	sh.stats = stats.New(nil)
 	sh.metrics = newMetrics(sh)
 	if cfg.File != "" && !opts.Demo {
