@@ -25,6 +25,7 @@ import (
 	"github.com/switchyard/switchyard/internal/provider"
 	"github.com/switchyard/switchyard/internal/provider/all"
 	"github.com/switchyard/switchyard/internal/proxy"
+	"github.com/switchyard/switchyard/internal/tracing"
 	"github.com/switchyard/switchyard/internal/usage"
 )
 
@@ -57,6 +58,8 @@ type Options struct {
 	Rand balancer.Rand
 	// Now is the quota window's clock; nil means time.Now. Tests inject one.
 	Now func() time.Time
+	// Tracer exports spans (tracing.FromEnv); nil turns tracing off.
+	Tracer *tracing.Tracer
 }
 
 // Defaults of the Options durations.
