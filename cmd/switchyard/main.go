@@ -139,6 +139,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 	tracer, err := tracing.FromEnv(lookupEnv)
 	if err != nil {
 		log.Error("tracing is off: " + err.Error())
+	} else if tracer != nil {
+		log.Info("tracing on: exporting spans over OTLP/HTTP (OTEL_EXPORTER_OTLP_ENDPOINT)")
 	}
 	defer shutdownTracer(tracer, log)
 	srv, err := server.New(cfg, server.Options{Logger: log, Demo: demo, LookupEnv: lookupEnv,
