@@ -150,6 +150,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 		fmt.Fprintln(stderr, "switchyard:", err)
 		return 1
 	}
+	defer srv.Close()
 	ln, err := net.Listen("tcp", net.JoinHostPort(f.host, strconv.Itoa(f.port)))
 	if err != nil {
 		logw.Flush()

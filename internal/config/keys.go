@@ -20,7 +20,7 @@ var entryKeys = map[string]bool{
 }
 
 // routerKeys are the router_settings keys Switchyard reads (LITELLM-COMPAT.md plus Switchyard's own
-// stream_idle_timeout, stream_keepalive, connect_timeout, redis_fallback, redis_cluster_nodes).
+// stream_idle_timeout, stream_keepalive, connect_timeout, redis_fallback, redis_timeout, redis_cluster_nodes).
 var routerKeys = map[string]bool{
 	"routing_strategy": true, "routing_strategy_args": true, "model_group_alias": true,
 	"num_retries": true, "retry_after": true, "retry_policy": true, "timeout": true,
@@ -30,7 +30,7 @@ var routerKeys = map[string]bool{
 	"context_window_fallbacks": true, "content_policy_fallbacks": true, "max_fallbacks": true,
 	"enable_pre_call_checks": true, "enable_pre_call_check": true,
 	"default_max_parallel_requests": true, "redis_host": true, "redis_port": true,
-	"redis_password": true, "redis_url": true, "redis_db": true, "redis_fallback": true,
+	"redis_password": true, "redis_url": true, "redis_db": true, "redis_fallback": true, "redis_timeout": true,
 	"redis_cluster_nodes": true, "cache_params": true, "enable_tag_filtering": true,
 	// Accepted silently: meaningful only with tag filtering (which is refused when on).
 	"tag_filtering_match_any": true,
@@ -93,6 +93,14 @@ var typedParams = map[string]bool{
 var fakeParams = map[string]bool{
 	"latency": true, "chunks": true, "chunk_gap": true, "output_tokens": true,
 	"fail_rate": true, "fail_status": true, "text": true,
+}
+
+// credentialParams are the provider credentials Switchyard reads from Params: an unset
+// os.environ/ reference in one is an error, as in api_key.
+var credentialParams = map[string]bool{
+	"azure_ad_token": true, "tenant_id": true, "client_id": true, "client_secret": true,
+	"aws_access_key_id": true, "aws_secret_access_key": true, "aws_session_token": true,
+	"aws_region_name": true,
 }
 
 // routingParams are litellm_params keys that configure LiteLLM or the connection rather than the

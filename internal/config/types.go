@@ -171,6 +171,9 @@ type RouterSettings struct {
 	DefaultMaxParallelRequests int
 	// RedisFallback is what quotas do while Redis is unreachable: "share" (default), "open", "closed".
 	RedisFallback string
+	// RedisTimeout bounds every Redis call, dialling included (Switchyard key redis_timeout);
+	// default 50 ms. A slow or frozen Redis adds at most this to a request.
+	RedisTimeout time.Duration
 }
 
 // Alias is one model_group_alias entry.
@@ -214,8 +217,10 @@ type GeneralSettings struct {
 type Redis struct {
 	// Source names where it was configured: "router_settings", "litellm_settings.cache_params"
 	// or "environment".
-	Source   string
-	URL      string // redis:// or rediss:// when given as a URL
+	Source string
+	// URL is redis:// or rediss:// when given as a URL; a Secret because it may carry the
+	// password (redis://:pw@host).
+	URL      Secret
 	Host     string
 	Port     int
 	Password Secret

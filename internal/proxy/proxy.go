@@ -24,6 +24,7 @@ import (
 // Proxy forwards calls to deployments. Safe for concurrent use; immutable after New.
 type Proxy struct {
 	providers []provider.Provider // by Deployment.Index
+	apiBases  []string            // providers[i].APIBase(), computed once (it parses a URL)
 	strategy  balancer.Strategy
 	observer  balancer.Observer // the strategy, when it learns from outcomes; else nil
 	router    config.RouterSettings
@@ -32,6 +33,7 @@ type Proxy struct {
 	slots     *usage.Slots // nil when no deployment has a parallel cap
 	cooldowns cooldown.Tracker
 	resolve   func(model string) (deployment.Route, bool)
+	unhealthy func(id string) bool // nil: no health checks
 	// requests and retries count calls in Forward and retry attempts in flight, for the retry
 	// budget.
 	requests, retries atomic.Int64
@@ -61,6 +63,11 @@ type Options struct {
 	Cooldowns cooldown.Tracker
 	// Resolve finds a fallback group by name; nil disables fallbacks.
 	Resolve func(model string) (deployment.Route, bool)
+	// Unhealthy reports whether a deployment failed its last active health check; such a
+	// deployment is skipped while another candidate is left. nil means no health checks.
+	Unhealthy func(id string) bool
+	// Observer also receives every attempt's outcome (the dashboard's history); nil for none.
+	Observer balancer.Observer
 	// Hooks observe calls (metrics, traces); nil for none.
 	Hooks *Hooks
 }
@@ -68,13 +75,34 @@ type Options struct {
 // New returns a Proxy.
 func New(o Options) *Proxy {
 	p := &Proxy{providers: o.Providers, strategy: o.Strategy, router: o.Router, log: o.Log,
-		usage: o.Usage, slots: o.Slots, cooldowns: o.Cooldowns, resolve: o.Resolve, jitter: rand.Float64,
+		usage: o.Usage, slots: o.Slots, cooldowns: o.Cooldowns, resolve: o.Resolve, unhealthy: o.Unhealthy, jitter: rand.Float64,
 		keepAlive: o.Router.StreamKeepAlive, hooks: o.Hooks}
 	if p.keepAlive <= 0 {
 		p.keepAlive = defaultKeepAlive
 	}
+	p.apiBases = make([]string, len(o.Providers))
+	for i, prov := range o.Providers {
+		if prov != nil {
+			p.apiBases[i] = prov.APIBase()
+		}
+	}
 	p.observer, _ = o.Strategy.(balancer.Observer)
+	if o.Observer != nil {
+		if p.observer != nil {
+			p.observer = tee{p.observer, o.Observer}
+		} else {
+			p.observer = o.Observer
+		}
+	}
 	return p
+}
+
+// tee passes each outcome to two observers.
+type tee [2]balancer.Observer
+
+func (t tee) Observe(d *deployment.Deployment, o balancer.Outcome) {
+	t[0].Observe(d, o)
+	t[1].Observe(d, o)
 }
 
 // Provider returns the provider of d.
@@ -94,6 +122,8 @@ type Call struct {
 	Fallbacks int
 	// promptTokens is the tokenizer's count of the prompt, 0 until a pre-call check needs it.
 	promptTokens int
+	// quotaCand is the buffer of quotaCandidate.
+	quotaCand [1]usage.Candidate
 }
 
 // Result describes how a call went.

@@ -14,13 +14,8 @@ import (
 func newMetrics(sh *shared) *metrics.Metrics {
 	return metrics.New(metrics.Options{
 		Deployments: sh.deploymentStates,
-		Redis: func() (configured, up bool) {
-			if f := sh.redisHealthy; f != nil {
-				return f()
-			}
-			return false, false
-		},
-		Reloads: func() (ok, failed int64) { return sh.reloadsOK.Load(), sh.reloadsFailed.Load() },
+		Redis:       sh.redisUp,
+		Reloads:     func() (ok, failed int64) { return sh.reloadsOK.Load(), sh.reloadsFailed.Load() },
 	})
 }
 
