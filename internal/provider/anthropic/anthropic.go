@@ -77,3 +77,6 @@ func (p *Provider) NewRequest(ctx context.Context, op provider.Op, body []byte) 
 
 // APIBase implements provider.Provider: the endpoint with any password in it masked.
 func (p *Provider) APIBase() string { return provider.Redacted(p.URL) }
+
+// Serves implements provider.OpServer.
+func (p *Provider) Serves(op provider.Op) bool { return op == provider.Chat }

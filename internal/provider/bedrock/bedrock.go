@@ -145,3 +145,8 @@ func (p *Provider) signed(ctx context.Context, model, action string, body []byte
 func (p *Provider) APIBase() string { return provider.Redacted(p.Endpoint) }
 
 var _ provider.Translator = (*Provider)(nil)
+
+// Serves implements provider.OpServer.
+func (p *Provider) Serves(op provider.Op) bool {
+	return op == provider.Chat || op == provider.Embedding
+}

@@ -87,3 +87,8 @@ func (p *Provider) NewRequest(ctx context.Context, op provider.Op, body []byte) 
 func (p *Provider) APIBase() string { return provider.Redacted(p.Base) }
 
 var _ provider.Translator = (*Provider)(nil)
+
+// Serves implements provider.OpServer.
+func (p *Provider) Serves(op provider.Op) bool {
+	return op == provider.Chat || op == provider.Embedding
+}
