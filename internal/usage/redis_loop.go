@@ -162,22 +162,9 @@ func (s *Redis) flush(ctx context.Context, ops, pending []adjustOp) []adjustOp {
 	}
 	var cmds []*redis.Cmd
 	err := s.c.Do(ctx, func(ctx context.Context, r redisx.Cmdable) error {
-		p := r.Pipeline()
-		cmds = make([]*redis.Cmd, len(live))
-		for i := range live {
-			cmds[i] = adjustScript.EvalSha(ctx, p, keys[i], args[i]...)
-		}
-		_, _ = p.Exec(ctx)
-		var first error
-		for i, c := range cmds {
-			if isNoScript(c.Err()) { // not run: safe to send again, with the script's body
-				cmds[i] = adjustScript.Run(ctx, r, keys[i], args[i]...)
-			}
-			if e := cmds[i].Err(); e != nil && first == nil {
-				first = e
-			}
-		}
-		return first
+		var err error
+		cmds, err = pipelineScript(ctx, r, adjustScript, keys, args)
+		return err
 	})
 	if errors.Is(err, redisx.ErrOpen) {
 		s.deferred.Add(int64(len(live)))
