@@ -87,15 +87,7 @@ func (s *Redis) reserver() {
 		case c := <-s.calls:
 			batch = take(batch, c)
 		}
-	more:
-		for len(batch) < batchMax {
-			select {
-			case c := <-s.calls:
-				batch = take(batch, c)
-			default:
-				break more
-			}
-		}
+		drainQueue(s.calls, func() bool { return len(batch) >= batchMax }, func(c *reserveCall) { batch = take(batch, c) })
 		if len(batch) > 0 {
 			s.runReserves(batch)
 		}

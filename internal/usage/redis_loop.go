@@ -124,15 +124,21 @@ func (s *Redis) writer() {
 // drain appends queued ops to batch until it holds batchMax or the queue is empty; the rest
 // stay queued for the next batch.
 func (s *Redis) drain(batch []adjustOp) []adjustOp {
-	for len(batch) < batchMax {
+	drainQueue(s.ops, func() bool { return len(batch) >= batchMax }, func(op adjustOp) { batch = append(batch, op) })
+	return batch
+}
+
+// drainQueue hands add the items waiting in ch, without blocking, until full reports true or
+// ch is empty.
+func drainQueue[T any](ch <-chan T, full func() bool, add func(T)) {
+	for !full() {
 		select {
-		case op := <-s.ops:
-			batch = append(batch, op)
+		case v := <-ch:
+			add(v)
 		default:
-			return batch
+			return
 		}
 	}
-	return batch
 }
 
 // flush sends ops in one pipeline and returns pending with the ops to retry appended: all of
