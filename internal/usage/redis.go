@@ -287,9 +287,14 @@ func (s *Redis) Stats() RedisStats {
 }
 
 // Used implements Store with a local read: the mirror of Redis while it is in use, the local
-// (fallback) counts while degraded. An id never seen reports zero.
+// (fallback) counts while degraded — except with FallbackOpen, where it reports zero while
+// degraded, so that callers filtering on Used do not enforce the quota the mode lifts. An id
+// never seen reports zero.
 func (s *Redis) Used(id string) Used {
 	if s.Degraded() {
+		if s.fallback == FallbackOpen {
+			return Used{}
+		}
 		return s.mem.Used(id)
 	}
 	v, ok := s.mirror.Load(id)
