@@ -217,18 +217,22 @@ func TestKubernetes(t *testing.T) {
 }
 
 // probeRoutes serves cfg with Switchyard's own handler and checks both probe routes answer 200
-// without credentials.
+// without credentials, readiness saying how Redis is (here unreachable: degraded, still 200).
 func probeRoutes(t *testing.T, cfg *config.Config, env func(string) (string, bool)) {
 	t.Helper()
 	srv, err := server.New(cfg, server.Options{LookupEnv: env, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatalf("server.New: %v", err)
 	}
+	defer srv.Close()
 	for _, path := range []string{livenessPath, readinessPath} {
 		rec := httptest.NewRecorder()
 		srv.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
 		if rec.Code != http.StatusOK {
 			t.Errorf("GET %s: got %d %s, want 200", path, rec.Code, rec.Body)
+		}
+		if path == readinessPath && !strings.Contains(rec.Body.String(), `"redis":`) {
+			t.Errorf("GET %s: %s, want the Redis status", path, rec.Body)
 		}
 	}
 }

@@ -209,11 +209,22 @@ func (c *Client) startupPing() {
 // A redis.Nil reply counts as success; an error after ctx (the caller's) ended counts as
 // neither success nor failure; any other error counts as a failure and is returned.
 func (c *Client) Do(ctx context.Context, fn func(ctx context.Context, r Cmdable) error) error {
+	return c.DoBy(ctx, time.Time{}, fn)
+}
+
+// DoBy is Do with the call deadline brought forward to by when that is earlier (zero: no
+// change). Running out of time counts as a failure, as with Do's own deadline: it is for
+// callers batching requests whose waiters have deadlines of their own.
+func (c *Client) DoBy(ctx context.Context, by time.Time, fn func(ctx context.Context, r Cmdable) error) error {
 	ok, probe := c.br.Allow()
 	if !ok {
 		return ErrOpen
 	}
-	cctx, cancel := context.WithTimeout(ctx, c.timeout)
+	d := c.timeout
+	if !by.IsZero() {
+		d = min(d, time.Until(by))
+	}
+	cctx, cancel := context.WithTimeout(ctx, d)
 	err := fn(cctx, c.rdb)
 	cancel()
 	switch {

@@ -219,3 +219,35 @@ func TestRedisClose(t *testing.T) {
 		t.Errorf("second Close: %v", err)
 	}
 }
+
+// TestRedisFallbackModes: with Redis unusable, redis_fallback decides what quotas do — share
+// (the default) enforces quota ÷ live instances (1 known here), open admits past the quota,
+// closed refuses every deployment with a quota (429, Retry-After).
+func TestRedisFallbackModes(t *testing.T) {
+	dead := redisRouter(redistest.FreePort(t), "")
+	for _, tt := range []struct {
+		mode     string
+		ok, r429 int
+	}{
+		{"share", 2, 3},
+		{"open", 5, 0},
+		{"closed", 0, 5},
+	} {
+		t.Run(tt.mode, func(t *testing.T) {
+			up := startUpstream(t, fake.Options{})
+			g := startRedisGateway(t, groupOf([]string{up.URL}, []string{"rpm: 2"}, dead+"  redis_fallback: "+tt.mode+"\n"), Options{})
+			eventually(t, 2*time.Second, func() bool { _, up := g.srv.RedisHealthy(); return !up }, "Redis never seen as down")
+			got := map[int]int{}
+			for range 5 {
+				resp, _ := g.post(t, "/v1/chat/completions", fmt.Sprintf(chat, "m"))
+				got[resp.StatusCode]++
+				if resp.StatusCode == http.StatusTooManyRequests && resp.Header.Get("Retry-After") == "" {
+					t.Error("429 without Retry-After")
+				}
+			}
+			if got[200] != tt.ok || got[429] != tt.r429 {
+				t.Errorf("redis_fallback %s, rpm 2, 5 requests: statuses %v, want %d × 200 and %d × 429", tt.mode, got, tt.ok, tt.r429)
+			}
+		})
+	}
+}

@@ -113,13 +113,15 @@ type Redis struct {
 
 	mem    *Memory      // fallback and shadow of every reservation, on the estimated Redis clock
 	offset atomic.Int64 // Redis time − local time, ms (from the latest reply)
+	synced atomic.Bool  // offset came from a reply
 	live   atomic.Int64 // live instances last seen; ≥ 1
 
 	mirror sync.Map // id → *mirrored
 
-	ops  chan adjustOp
-	done chan struct{}
-	wg   sync.WaitGroup
+	ops   chan adjustOp
+	calls chan *reserveCall // reserve scripts waiting for a batch (redis_batch.go)
+	done  chan struct{}
+	wg    sync.WaitGroup
 
 	reserves, fallbacks, dropped, deferred atomic.Int64
 }
@@ -144,8 +146,8 @@ type adjustOp struct {
 
 // RedisStats are counters for metrics.
 type RedisStats struct {
-	// Reserves counts reserve scripts sent to Redis: the round trips on the request path (one
-	// per Reserve whose candidates share a hash tag).
+	// Reserves counts reserve scripts sent to Redis: one per Reserve whose candidates share a
+	// hash tag. Concurrent ones share a pipeline, so round trips are at most this many.
 	Reserves int64
 	// Fallbacks counts Reserve calls answered by the fallback instead of Redis.
 	Fallbacks int64
@@ -175,9 +177,10 @@ func NewRedis(c *redisx.Client, o RedisOptions) (*Redis, error) {
 	s := &Redis{
 		c: c, fallback: o.Fallback, prefix: o.KeyPrefix, tag: o.Tag, instance: o.Instance,
 		refresh: o.Refresh, beat: o.Heartbeat, now: o.Now, log: o.Logger,
-		zone: time.FixedZone(redisZone, 0),
-		ops:  make(chan adjustOp, 4096),
-		done: make(chan struct{}),
+		zone:  time.FixedZone(redisZone, 0),
+		ops:   make(chan adjustOp, 4096),
+		calls: make(chan *reserveCall, 1024),
+		done:  make(chan struct{}),
 	}
 	if s.prefix == "" {
 		s.prefix = DefaultKeyPrefix
@@ -199,9 +202,12 @@ func NewRedis(c *redisx.Client, o RedisOptions) (*Redis, error) {
 	}
 	s.live.Store(int64(max(o.ExpectedInstances, 1)))
 	s.mem = NewMemory(s.redisNow)
-	s.wg.Add(2)
+	s.wg.Add(2 + reserveWorkers)
 	go s.loop()
 	go s.writer()
+	for range reserveWorkers {
+		go s.reserver()
+	}
 	return s, nil
 }
 
@@ -218,9 +224,24 @@ func (s *Redis) redisNow() time.Time {
 	return s.now().Add(time.Duration(s.offset.Load()) * time.Millisecond)
 }
 
+// errLate is a reserve script that reached Redis after its deadline: nothing was counted.
+var errLate = errors.New("usage: reserve reached redis after its deadline; not counted")
+
+// deadline is the Redis time (ms) after which a reserve sent now must not count: twice the
+// call deadline from now, on the estimated Redis clock (the caller waits one deadline; the
+// other is margin for the estimate, which lags by the delay of the reply it came from). 0,
+// meaning none, until a reply has given the offset.
+func (s *Redis) deadline() int64 {
+	if !s.synced.Load() {
+		return 0
+	}
+	return s.redisNow().Add(2 * s.c.Timeout()).UnixMilli()
+}
+
 // sawRedisTime records Redis's clock (ms) from a reply.
 func (s *Redis) sawRedisTime(ms int64) {
 	s.offset.Store(ms - s.now().UnixMilli())
+	s.synced.Store(true)
 }
 
 // tagOf is id's hash tag.
@@ -266,9 +287,14 @@ func (s *Redis) Stats() RedisStats {
 }
 
 // Used implements Store with a local read: the mirror of Redis while it is in use, the local
-// (fallback) counts while degraded. An id never seen reports zero.
+// (fallback) counts while degraded — except with FallbackOpen, where it reports zero while
+// degraded, so that callers filtering on Used do not enforce the quota the mode lifts. An id
+// never seen reports zero.
 func (s *Redis) Used(id string) Used {
 	if s.Degraded() {
+		if s.fallback == FallbackOpen {
+			return Used{}
+		}
 		return s.mem.Used(id)
 	}
 	v, ok := s.mirror.Load(id)
@@ -322,20 +348,21 @@ func (s *Redis) Reserve(ctx context.Context, cands []Candidate, tokens int64) (i
 func (s *Redis) reserveRun(ctx context.Context, cands []Candidate, tokens int64) (idx int, at int64, wait time.Duration, err error) {
 	ents := make([]*mirrored, len(cands))
 	keys := make([]string, len(cands))
-	args := make([]any, 3, 3+2*len(cands))
-	args[0], args[1], args[2] = tokens, ring, (ring+1)*1000
+	args := make([]any, 4, 4+2*len(cands))
+	args[0], args[1], args[2], args[3] = tokens, ring, (ring+1)*1000, s.deadline()
 	for i, c := range cands {
 		ents[i] = s.entry(c.ID)
 		keys[i] = ents[i].key
 		args = append(args, max(c.Limits.RPM, 0), max(c.Limits.TPM, 0))
 	}
-	var v []int64
-	err = s.c.Do(ctx, func(ctx context.Context, r redisx.Cmdable) error {
-		s.reserves.Add(1)
-		var e error
-		v, e = reserveScript.Run(ctx, r, keys, args...).Int64Slice()
-		return e
-	})
+	v, err := s.reserveScripts(ctx, keys, args)
+	if err == nil && len(v) > 2 && v[0] == -1 {
+		// Refused as late, yet the reply came in time: our estimate of Redis's clock was off
+		// (its clock stepped). Resynced from the reply, try once more.
+		s.sawRedisTime(v[2])
+		args[3] = s.deadline()
+		v, err = s.reserveScripts(ctx, keys, args)
+	}
 	if err != nil {
 		return -1, 0, 0, err
 	}
@@ -346,7 +373,10 @@ func (s *Redis) reserveRun(ctx context.Context, cands []Candidate, tokens int64)
 	for i, m := range ents {
 		m.set(v[2], v[4+2*i], v[5+2*i])
 	}
-	if v[0] == 0 {
+	switch v[0] {
+	case -1:
+		return -1, 0, 0, errLate
+	case 0:
 		return -1, 0, time.Duration(v[3]) * time.Millisecond, nil
 	}
 	return int(v[0] - 1), v[1], 0, nil

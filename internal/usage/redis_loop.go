@@ -124,15 +124,21 @@ func (s *Redis) writer() {
 // drain appends queued ops to batch until it holds batchMax or the queue is empty; the rest
 // stay queued for the next batch.
 func (s *Redis) drain(batch []adjustOp) []adjustOp {
-	for len(batch) < batchMax {
+	drainQueue(s.ops, func() bool { return len(batch) >= batchMax }, func(op adjustOp) { batch = append(batch, op) })
+	return batch
+}
+
+// drainQueue hands add the items waiting in ch, without blocking, until full reports true or
+// ch is empty.
+func drainQueue[T any](ch <-chan T, full func() bool, add func(T)) {
+	for !full() {
 		select {
-		case op := <-s.ops:
-			batch = append(batch, op)
+		case v := <-ch:
+			add(v)
 		default:
-			return batch
+			return
 		}
 	}
-	return batch
 }
 
 // flush sends ops in one pipeline and returns pending with the ops to retry appended: all of
@@ -162,22 +168,9 @@ func (s *Redis) flush(ctx context.Context, ops, pending []adjustOp) []adjustOp {
 	}
 	var cmds []*redis.Cmd
 	err := s.c.Do(ctx, func(ctx context.Context, r redisx.Cmdable) error {
-		p := r.Pipeline()
-		cmds = make([]*redis.Cmd, len(live))
-		for i := range live {
-			cmds[i] = adjustScript.EvalSha(ctx, p, keys[i], args[i]...)
-		}
-		_, _ = p.Exec(ctx)
-		var first error
-		for i, c := range cmds {
-			if isNoScript(c.Err()) { // not run: safe to send again, with the script's body
-				cmds[i] = adjustScript.Run(ctx, r, keys[i], args[i]...)
-			}
-			if e := cmds[i].Err(); e != nil && first == nil {
-				first = e
-			}
-		}
-		return first
+		var err error
+		cmds, err = pipelineScript(ctx, r, adjustScript, keys, args)
+		return err
 	})
 	if errors.Is(err, redisx.ErrOpen) {
 		s.deferred.Add(int64(len(live)))

@@ -64,25 +64,31 @@ end
 // reserveScript walks the candidates in order and reserves on the first that fits.
 //
 //	KEYS[i]       window hash of candidate i (all keys share one hash tag)
-//	ARGV[1..3]    token estimate (≥ 0), ring (s), key TTL (ms)
-//	ARGV[2i+2..3] candidate i's rpm and tpm (0 = unlimited)
+//	ARGV[1..4]    token estimate (≥ 0), ring (s), key TTL (ms), deadline (Redis ms, 0 = none)
+//	ARGV[2i+3..4] candidate i's rpm and tpm (0 = unlimited)
 //
-// Reply: {idx (1-based, 0 = none fits), second counted in, Redis now (ms), retry-after (ms, 0
-// unless none fits), then per candidate its requests and tokens after the call (−1, −1 for
-// candidates after the one taken, which were not looked at)}.
+// Reply: {idx (1-based, 0 = none fits, −1 = the deadline had passed and nothing was counted),
+// second counted in, Redis now (ms), retry-after (ms, 0 unless none fits), then per candidate
+// its requests and tokens after the call (−1, −1 for candidates after the one taken, which
+// were not looked at)}. The deadline keeps a call that reached Redis after its caller gave up
+// (Redis frozen, then thawed: FAULT-MATRIX R7) from counting a request that never happened.
 var reserveScript = redis.NewScript(luaPrelude + `
 local now, nowms = clock()
-local est, ring, ttl = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local est, ring, ttl, deadline = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local n = #KEYS
 local out = {0, 0, nowms, 0}
 for i = 1, n do
   out[3 + 2 * i] = -1
   out[4 + 2 * i] = -1
 end
+if deadline > 0 and nowms > deadline then
+  out[1] = -1
+  return out
+end
 local heads = {}
 for i = 1, n do
   local k = KEYS[i]
-  local rpm, tpm = tonumber(ARGV[2 + 2 * i]), tonumber(ARGV[3 + 2 * i])
+  local rpm, tpm = tonumber(ARGV[3 + 2 * i]), tonumber(ARGV[4 + 2 * i])
   local at, req, tok = advance(k, now, ring)
   if fits(rpm, tpm, req, tok, est) then
     redis.call('HINCRBY', k, 'r' .. at, 1)
@@ -103,7 +109,7 @@ end
 local wait = 60000
 for i = 1, n do
   local k, head = KEYS[i], heads[i]
-  local rpm, tpm = tonumber(ARGV[2 + 2 * i]), tonumber(ARGV[3 + 2 * i])
+  local rpm, tpm = tonumber(ARGV[3 + 2 * i]), tonumber(ARGV[4 + 2 * i])
   local req, tok = out[3 + 2 * i], out[4 + 2 * i]
   local flat = redis.call('HGETALL', k)
   local f = {}

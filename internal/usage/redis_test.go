@@ -250,9 +250,9 @@ func TestRedisStopCont(t *testing.T) {
 		if got := admitted[i].Load(); got != 3 {
 			t.Errorf("store %d admitted %d with Redis frozen, want its share 3", i, got)
 		}
-		if !stores[i].Degraded() {
-			t.Errorf("store %d: Degraded() = false with Redis frozen", i)
-		}
+		// Concurrent reserves share pipelines, so the burst alone may fail fewer calls than
+		// the breaker's threshold; the store's own background calls complete the count.
+		waitFor(t, time.Second, fmt.Sprintf("store %d degraded with Redis frozen", i), stores[i].Degraded)
 	}
 	// Settle/Refund during the outage do not block either.
 	start := time.Now()
