@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -75,7 +77,8 @@ general_settings:
 
 // TestNoSecretInOutput runs the gateway with known secrets through success, upstream failures
 // (one echoing the key), auth failures, a rejected reload, a config that does not load, `check`
-// and debug logging, in text and JSON, and searches everything it wrote and answered for them.
+// and debug logging, in text and JSON, with tracing on, and searches everything it wrote,
+// answered and exported for them.
 func TestNoSecretInOutput(t *testing.T) {
 	good := fake.NewHandler(fake.Options{})
 	gs := httptest.NewServer(good)
@@ -90,13 +93,25 @@ func TestNoSecretInOutput(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var all strings.Builder // every byte the gateway wrote or answered
+	// A collector keeping every exported trace byte: spans must not carry secrets either.
+	var traceMu sync.Mutex
+	var traces bytes.Buffer
+	col := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		traceMu.Lock()
+		traces.Write(b)
+		traceMu.Unlock()
+	}))
+	t.Cleanup(col.Close)
+	env := envOf(map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": col.URL})
+
+	var all strings.Builder // every byte the gateway wrote, answered or exported
 	for _, format := range [][]string{{"--debug"}, {"--detailed_debug", "--json-logs"}} {
 		args := append([]string{"--config", path, "--host", "127.0.0.1", "--port", "0", "--reload-interval", "50ms"}, format...)
 		ctx, cancel := context.WithCancel(context.Background())
 		stdout, stderr := &syncBuffer{}, &syncBuffer{}
 		code := make(chan int, 1)
-		go func() { code <- run(ctx, args, stdout, stderr, envOf(nil)) }()
+		go func() { code <- run(ctx, args, stdout, stderr, env) }()
 		base := "http://" + waitFor(t, stderr, anyAddr, code)[1]
 
 		call := func(method, path, key, body string) int {
@@ -185,6 +200,12 @@ general_settings:
 		all.WriteString(stderr.String())
 	}
 
+	traceMu.Lock()
+	if traces.Len() == 0 {
+		t.Error("no trace exported: the test must cover spans")
+	}
+	all.Write(traces.Bytes())
+	traceMu.Unlock()
 	out := all.String()
 	for _, s := range leakSecrets {
 		if i := strings.Index(out, s); i >= 0 {

@@ -15,6 +15,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"os/signal"
@@ -26,6 +27,7 @@ import (
 	"github.com/switchyard/switchyard/internal/config"
 	"github.com/switchyard/switchyard/internal/logging"
 	"github.com/switchyard/switchyard/internal/server"
+	"github.com/switchyard/switchyard/internal/tracing"
 )
 
 //go:embed demo.yaml
@@ -134,8 +136,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 	for _, w := range cfg.Warnings {
 		log.Warn(w)
 	}
+	tracer, err := tracing.FromEnv(lookupEnv)
+	if err != nil {
+		log.Error("tracing is off: " + err.Error())
+	} else if tracer != nil {
+		log.Info("tracing on: exporting spans over OTLP/HTTP (OTEL_EXPORTER_OTLP_ENDPOINT)")
+	}
+	defer shutdownTracer(tracer, log)
 	srv, err := server.New(cfg, server.Options{Logger: log, Demo: demo, LookupEnv: lookupEnv,
-		DrainTimeout: f.drain, ShutdownDelay: f.shutdownDelay})
+		DrainTimeout: f.drain, ShutdownDelay: f.shutdownDelay, Tracer: tracer})
 	if err != nil {
 		logw.Flush()
 		fmt.Fprintln(stderr, "switchyard:", err)
@@ -170,6 +179,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 	}
 	log.Info("switchyard stopped")
 	return 0
+}
+
+// shutdownTracer exports the spans still buffered, for up to 5 s.
+func shutdownTracer(t *tracing.Tracer, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := t.Shutdown(ctx); err != nil {
+		log.Warn("tracing: could not export the last spans", "error", err)
+	}
 }
 
 // check validates a config and prints each model group with its deployments (never keys).

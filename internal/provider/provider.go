@@ -136,6 +136,19 @@ type Translator interface {
 	Error(status int, body []byte) (int, []byte)
 }
 
+// OpServer is implemented by providers that serve only some ops (the translating ones); the
+// others serve every Op.
+type OpServer interface {
+	Serves(op Op) bool
+}
+
+// Serves reports whether p can serve op, so the proxy leaves out deployments that cannot (an
+// /embeddings call in a group that also holds Anthropic deployments).
+func Serves(p Provider, op Op) bool {
+	s, ok := p.(OpServer)
+	return !ok || s.Serves(op)
+}
+
 // EventSource yields OpenAI-shaped SSE events, as openai.EventReader does for OpenAI upstreams.
 type EventSource interface {
 	// Next returns the next event; io.EOF at a clean end, another error for a broken stream.

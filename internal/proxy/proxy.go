@@ -184,6 +184,9 @@ func (p *Proxy) Forward(ctx context.Context, w http.ResponseWriter, c *Call) (Re
 // deployment while one remains, else the same after backoff — within num_retries (or the
 // error kind's retry_policy) and the fleet's retry budget.
 func (p *Proxy) forwardGroup(ctx context.Context, w http.ResponseWriter, c *Call, res *Result) (Verdict, error) {
+	if err := p.keepServing(c); err != nil {
+		return Classify(err, len(c.Route.Candidates)), err
+	}
 	retries := p.router.NumRetries
 	if first := c.Route.Candidates[0]; first.NumRetries != nil {
 		retries = *first.NumRetries

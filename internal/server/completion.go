@@ -20,6 +20,7 @@ import (
 func (s *Server) completion(op provider.Op) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		c := &proxy.Call{Op: op, ID: newCallID(), Start: time.Now()}
+		r, endSpan := s.traceRequest(r, c)
 		res, err := s.serveCall(w, r, c)
 		status := http.StatusOK
 		if err != nil {
@@ -35,6 +36,7 @@ func (s *Server) completion(op provider.Op) http.HandlerFunc {
 		}
 		s.accessLog(r, c, res, status, err)
 		s.observeRequest(c, res, status, err)
+		endSpan(res, status, err)
 	}
 }
 

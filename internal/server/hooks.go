@@ -11,12 +11,14 @@ import (
 	"github.com/switchyard/switchyard/internal/proxy"
 )
 
-// hooks are the proxy's observers: metrics always, traces when tracing is on.
+// hooks are the proxy's observers: metrics and debug lines always, spans when tracing is on
+// (and the client's traceparent passed upstream when it is off).
 func (s *Server) hooks() *proxy.Hooks {
 	m := s.metrics
 	return &proxy.Hooks{
 		Attempt: func(ctx context.Context, c *proxy.Call, d *deployment.Deployment, req *http.Request) func(*proxy.Result, error) {
 			start := time.Now()
+			span := s.traceAttempt(ctx, c, d, req)
 			return func(res *proxy.Result, err error) {
 				class := ""
 				if err != nil {
@@ -32,6 +34,7 @@ func (s *Server) hooks() *proxy.Hooks {
 				took := time.Since(start)
 				m.Attempt(labels(d, c.Route), class, res.TTFT(), took, in, out)
 				s.debugAttempt(ctx, c, d, took, err)
+				endAttemptSpan(span, res, err, class)
 			}
 		},
 		Retry: func(c *proxy.Call, d *deployment.Deployment, err error) { m.Retry(labels(d, c.Route)) },

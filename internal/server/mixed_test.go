@@ -307,3 +307,42 @@ func TestMixedProvidersExample(t *testing.T) {
 		}
 	}
 }
+
+// TestMixedGroupEmbeddings: an /embeddings call skips the deployments whose provider has no
+// embeddings (Anthropic) before picking — no failed attempt, no cooldown — and is a 400 when
+// none of the group's deployments has them.
+func TestMixedGroupEmbeddings(t *testing.T) {
+	ant := startUpstream(t, fake.Options{})
+	oai := startUpstream(t, fake.Options{})
+	yaml := fmt.Sprintf(`model_list:
+  - model_name: mix
+    litellm_params: {model: anthropic/claude-3-5-haiku-latest, api_base: %s, api_key: sk-ant-key}
+  - model_name: mix
+    litellm_params: {model: openai/text-embedding-3-small, api_base: %s/v1, api_key: sk-openai-key}
+    model_info: {id: mix-openai}
+  - model_name: claude
+    litellm_params: {model: anthropic/claude-3-5-haiku-latest, api_base: %s, api_key: sk-ant-key}
+`, ant.URL, oai.URL, ant.URL)
+	g := startGateway(t, yaml, Options{Rand: first})
+	for range 3 {
+		resp, b := g.post(t, "/v1/embeddings", `{"model":"mix","input":["a","b"]}`)
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("x-litellm-model-id") != "mix-openai" ||
+			resp.Header.Get("x-litellm-attempted-retries") != "0" {
+			t.Fatalf("got %d from %q after %s retries: %s; want 200 from mix-openai at the first attempt", resp.StatusCode,
+				resp.Header.Get("x-litellm-model-id"), resp.Header.Get("x-litellm-attempted-retries"), b)
+		}
+	}
+	resp, b := g.post(t, "/v1/embeddings", `{"model":"claude","input":"a"}`)
+	msg := checkEnvelope(t, resp, b)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(msg, `no deployment of model group "claude" serves embeddings`) {
+		t.Errorf("embeddings for an anthropic-only group: got %d %s, want 400 saying no deployment serves embeddings", resp.StatusCode, b)
+	}
+	if ant.h.Count() != 0 {
+		t.Errorf("anthropic upstream got %d requests, want none", ant.h.Count())
+	}
+	// The anthropic deployment did not cool down: chat still reaches it first.
+	resp, b = g.post(t, "/v1/chat/completions", fmt.Sprintf(chat, "mix"))
+	if resp.StatusCode != http.StatusOK || ant.h.Count() != 1 {
+		t.Errorf("chat after the embeddings calls: status %d, anthropic got %d requests, want 200 and 1: %s", resp.StatusCode, ant.h.Count(), b)
+	}
+}

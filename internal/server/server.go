@@ -27,6 +27,7 @@ import (
 	"github.com/switchyard/switchyard/internal/provider/all"
 	"github.com/switchyard/switchyard/internal/proxy"
 	"github.com/switchyard/switchyard/internal/stats"
+	"github.com/switchyard/switchyard/internal/tracing"
 	"github.com/switchyard/switchyard/internal/usage"
 )
 
@@ -59,6 +60,8 @@ type Options struct {
 	Rand balancer.Rand
 	// Now is the quota window's clock; nil means time.Now. Tests inject one.
 	Now func() time.Time
+	// Tracer exports spans (tracing.FromEnv); nil turns tracing off.
+	Tracer *tracing.Tracer
 }
 
 // Defaults of the Options durations.

@@ -25,12 +25,7 @@ type Provider struct {
 	Endpoint string
 	// Signer signs each request.
 	Signer *Signer
-	// Header is added to every request (extra_headers).
-	Header http.Header
-	// RT sends the requests.
-	RT http.RoundTripper
-	// DropParams drops OpenAI parameters Bedrock cannot take instead of refusing them.
-	DropParams bool
+	oaichat.Conn
 }
 
 // New is the provider.Factory for "bedrock/". Credentials and region come from litellm_params
@@ -81,9 +76,7 @@ func New(d *config.Deployment, env *provider.Env) (provider.Provider, error) {
 	if endpoint == "" {
 		endpoint = "https://bedrock-runtime." + s.Region + ".amazonaws.com"
 	}
-	drop, _ := d.Params["drop_params"].(bool)
-	return &Provider{Endpoint: endpoint, Signer: s, Header: openai.BaseHeader(d),
-		RT: env.Transports.For(endpoint, provider.SSLVerifyOff(d)), DropParams: env.DropParams || drop}, nil
+	return &Provider{Endpoint: endpoint, Signer: s, Conn: oaichat.NewConn(d, env, endpoint)}, nil
 }
 
 // escapeModelID percent-encodes everything but unreserved characters, as the AWS SDK encodes a
@@ -148,14 +141,12 @@ func (p *Provider) signed(ctx context.Context, model, action string, body []byte
 	return req, nil
 }
 
-// Transport implements provider.Provider.
-func (p *Provider) Transport() http.RoundTripper { return p.RT }
-
-// StreamUsage implements provider.Provider: false, the translated stream always ends with a
-// usage chunk of its own.
-func (p *Provider) StreamUsage() bool { return false }
-
 // APIBase implements provider.Provider.
 func (p *Provider) APIBase() string { return provider.Redacted(p.Endpoint) }
 
 var _ provider.Translator = (*Provider)(nil)
+
+// Serves implements provider.OpServer.
+func (p *Provider) Serves(op provider.Op) bool {
+	return op == provider.Chat || op == provider.Embedding
+}
