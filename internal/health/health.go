@@ -227,25 +227,35 @@ func (c *Checker) Reset() {
 	c.mu.Unlock()
 }
 
-// Schedule is what Run asks before each round: whether checks are on, how long to wait before
-// the next round, and what to probe.
+// Schedule is what Run asks before each round: whether checks are on, the time between rounds,
+// and what to probe.
 type Schedule func() (on bool, interval time.Duration, targets []Target)
 
-// Run checks the schedule's targets at once and then every interval until ctx ends. While the
-// schedule says off, it checks nothing and forgets earlier results, looking again every
-// interval (at least a second).
+// idle is how often Run reads its schedule between rounds, so a reload that turns checks on or
+// shortens the interval takes effect within about this long.
+const idle = time.Second
+
+// Run checks the schedule's targets as soon as the schedule says on, then again each interval
+// after the previous round ended, until ctx ends. When the schedule turns off it forgets the
+// results (nothing is then unhealthy) and sends nothing.
 func (c *Checker) Run(ctx context.Context, schedule Schedule) {
+	var last time.Time
+	wasOn := false
 	for {
 		on, interval, targets := schedule()
-		if on {
-			c.Check(ctx, targets)
-		} else {
+		switch {
+		case !on && wasOn:
 			c.Reset()
+		case on && (!wasOn || time.Since(last) >= interval):
+			c.Check(ctx, targets)
+			last = time.Now()
 		}
-		if interval <= 0 {
-			interval = time.Second
+		wasOn = on
+		wait := idle
+		if on {
+			wait = min(idle, max(time.Until(last.Add(interval)), time.Millisecond))
 		}
-		t := time.NewTimer(interval)
+		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchyard/switchyard/internal/config"
 	"github.com/switchyard/switchyard/internal/fake"
 )
 
@@ -217,4 +218,33 @@ func chatAs(t *testing.T, client *http.Client, url, key, group string) (int, str
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	return resp.StatusCode, resp.Header.Get("x-litellm-model-id")
+}
+
+// A reload can turn background checks on (they start within about a second, without waiting
+// out the old interval) and off again (the unhealthy mark is dropped).
+func TestHealthChecksFollowReload(t *testing.T) {
+	a, b := startSwitchable(t, "a"), startSwitchable(t, "b")
+	b.broken.Store(true)
+	srv, logs := newServer(t, fmt.Sprintf(healthYAML, a.URL, b.URL, ""), Options{})
+	serve(t, srv, logs)
+	reload := func(extra string) {
+		t.Helper()
+		cfg, err := config.Parse("test.yaml", []byte(fmt.Sprintf(healthYAML, a.URL, b.URL, extra)), noEnv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := srv.Reload(cfg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reload("  background_health_checks: true\n  health_check_interval: 0.05\n")
+	eventually(t, 10*time.Second, func() bool { return srv.health.Unhealthy("dep-b") }, "checks turned on by a reload to mark dep-b")
+	reload("")
+	eventually(t, 10*time.Second, func() bool { return !srv.health.Unhealthy("dep-b") }, "checks turned off by a reload to drop the mark")
+	// Had they stayed on, a round would run every 50 ms: half a second shows ten.
+	n := b.probes.Load()
+	time.Sleep(500 * time.Millisecond)
+	if got := b.probes.Load(); got != n {
+		t.Errorf("probes sent after checks were turned off: %d", got-n)
+	}
 }

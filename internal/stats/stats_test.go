@@ -93,3 +93,21 @@ func TestBins(t *testing.T) {
 		t.Errorf("an hour: got bin %d, want the last", bin(time.Hour))
 	}
 }
+
+// BenchmarkObserve is the dashboard's cost per upstream attempt, from many goroutines on a few
+// deployments.
+func BenchmarkObserve(b *testing.B) {
+	r := New(nil)
+	ds := []*deployment.Deployment{
+		deployment.New(config.Deployment{ID: "a"}, 0), deployment.New(config.Deployment{ID: "b"}, 1),
+		deployment.New(config.Deployment{ID: "c"}, 2),
+	}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			r.Observe(ds[i%3], balancer.Outcome{Latency: time.Duration(i%500) * time.Millisecond})
+			i++
+		}
+	})
+}
