@@ -6,11 +6,13 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/switchyard/switchyard/internal/fake"
+	"github.com/switchyard/switchyard/internal/redisx/redistest"
 )
 
 // TestMetricsAfterTraffic scripts traffic through a group with a failing and a healthy
@@ -210,4 +212,30 @@ func metricValue(t *testing.T, reg *prometheus.Registry, name, labels string) fl
 	}
 	t.Errorf("%s{%s}: no such series; have %q", name, labels, seen)
 	return -1
+}
+
+// TestMetricsRedisUp: switchyard_redis_up is 1 with a live Redis, turns 0 when it dies, and is
+// absent without one.
+func TestMetricsRedisUp(t *testing.T) {
+	srv := redistest.Start(t)
+	up := startUpstream(t, fake.Options{})
+	g := startRedisGateway(t, groupOf([]string{up.URL}, []string{"rpm: 100"}, redisRouter(srv.Port, "")), Options{})
+	g.post(t, "/v1/chat/completions", fmt.Sprintf(chat, "m"))
+	if v := metricValue(t, g.srv.metrics.Registry(), "switchyard_redis_up", ""); v != 1 {
+		t.Errorf("switchyard_redis_up with a live Redis: %v, want 1", v)
+	}
+	srv.Kill()
+	deadline := time.Now().Add(10 * time.Second)
+	for metricValue(t, g.srv.metrics.Registry(), "switchyard_redis_up", "") != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("switchyard_redis_up still 1 10 s after Redis died")
+		}
+		g.post(t, "/v1/chat/completions", fmt.Sprintf(chat, "m"))
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	none := startGateway(t, groupOf([]string{up.URL}, []string{"rpm: 100"}, ""), Options{})
+	if n, err := testutil.GatherAndCount(none.srv.metrics.Registry(), "switchyard_redis_up"); err != nil || n != 0 {
+		t.Errorf("switchyard_redis_up without Redis: %d series (%v), want none", n, err)
+	}
 }

@@ -206,6 +206,10 @@ func TestTraceparentPassedThroughWhenTracingOff(t *testing.T) {
 		!strings.Contains(err.Error(), "OTEL_EXPORTER_OTLP_ENDPOINT") {
 		t.Errorf("endpoint without scheme: got %v, want an error naming the variable", err)
 	}
+	if _, err := tracing.FromEnv(envOf(map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4317", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"})); err == nil ||
+		!strings.Contains(err.Error(), "OTEL_EXPORTER_OTLP_PROTOCOL") {
+		t.Errorf("grpc protocol: got %v, want an error naming the variable", err)
+	}
 	got := make(chan string, 2)
 	up := startUpstreamHandler(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got <- r.Header.Get("traceparent")

@@ -6,6 +6,7 @@ package tracing
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -30,7 +31,8 @@ var propagator = propagation.TraceContext{}
 // FromEnv returns a Tracer exporting to the OTLP/HTTP endpoint the environment names, or nil
 // when OTEL_EXPORTER_OTLP_ENDPOINT and OTEL_EXPORTER_OTLP_TRACES_ENDPOINT are both unset or
 // empty. The base endpoint gets "/v1/traces" appended; the traces endpoint is used as is. Other
-// OTEL_* variables (OTEL_EXPORTER_OTLP_HEADERS, OTEL_SERVICE_NAME, …) are honoured by the SDK.
+// OTEL_* variables (OTEL_EXPORTER_OTLP_HEADERS, OTEL_SERVICE_NAME, …) are honoured by the SDK;
+// an OTEL_EXPORTER_OTLP_PROTOCOL other than http/protobuf is an error.
 // service.name defaults to "switchyard". An error names the variable at fault.
 func FromEnv(lookupEnv func(string) (string, bool)) (*Tracer, error) {
 	get := func(k string) string { v, _ := lookupEnv(k); return strings.TrimSpace(v) }
@@ -41,6 +43,11 @@ func FromEnv(lookupEnv func(string) (string, bool)) (*Tracer, error) {
 			return nil, nil
 		}
 		url, name = strings.TrimRight(base, "/")+"/v1/traces", "OTEL_EXPORTER_OTLP_ENDPOINT"
+	}
+	for _, p := range []string{"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"} {
+		if v := get(p); v != "" && v != "http/protobuf" {
+			return nil, &EnvError{Name: p, Reason: fmt.Sprintf("%q is not supported; Switchyard exports OTLP over HTTP (http/protobuf, usually port 4318)", v)}
+		}
 	}
 	if !strings.HasPrefix(url, "http://") && !strings.HasPrefix(url, "https://") {
 		return nil, &EnvError{Name: name, Reason: "must be an http:// or https:// URL (OTLP/HTTP)"}
