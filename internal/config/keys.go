@@ -20,7 +20,7 @@ var entryKeys = map[string]bool{
 }
 
 // routerKeys are the router_settings keys Switchyard reads (LITELLM-COMPAT.md plus Switchyard's own
-// stream_idle_timeout, stream_keepalive, connect_timeout, redis_fallback, redis_cluster_nodes).
+// stream_idle_timeout, stream_keepalive, connect_timeout, redis_fallback, redis_timeout, redis_cluster_nodes).
 var routerKeys = map[string]bool{
 	"routing_strategy": true, "routing_strategy_args": true, "model_group_alias": true,
 	"num_retries": true, "retry_after": true, "retry_policy": true, "timeout": true,
@@ -30,7 +30,7 @@ var routerKeys = map[string]bool{
 	"context_window_fallbacks": true, "content_policy_fallbacks": true, "max_fallbacks": true,
 	"enable_pre_call_checks": true, "enable_pre_call_check": true,
 	"default_max_parallel_requests": true, "redis_host": true, "redis_port": true,
-	"redis_password": true, "redis_url": true, "redis_db": true, "redis_fallback": true,
+	"redis_password": true, "redis_url": true, "redis_db": true, "redis_fallback": true, "redis_timeout": true,
 	"redis_cluster_nodes": true, "cache_params": true, "enable_tag_filtering": true,
 	// Accepted silently: meaningful only with tag filtering (which is refused when on).
 	"tag_filtering_match_any": true,
@@ -49,11 +49,11 @@ var litellmRouterKeys = map[string]string{
 // litellmKeys are the other litellm_settings keys Switchyard reads or accepts silently.
 var litellmKeys = map[string]bool{
 	"drop_params": true, "callbacks": true, "json_logs": true,
-	"require_auth_for_metrics_endpoint": true, "cache": true, "cache_params": true,
+	"require_auth_for_metrics_endpoint": true, "set_verbose": true, "cache": true, "cache_params": true,
 	// Accepted silently: logging, telemetry and response-shaping switches that do not change
 	// where traffic goes or who may send it.
 	"success_callback": true, "failure_callback": true, "service_callback": true,
-	"input_callback": true, "set_verbose": true, "telemetry": true,
+	"input_callback": true, "telemetry": true,
 	"turn_off_message_logging": true, "redact_user_api_key_info": true,
 	"redact_messages_in_exceptions": true, "log_raw_request_response": true,
 	"return_response_headers": true, "s3_callback_params": true, "langfuse_default_tags": true,

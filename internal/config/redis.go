@@ -42,7 +42,7 @@ func (l *loader) redis(rs, ls map[string]field, main *file) *Redis {
 func (l *loader) redisFrom(m map[string]field, source, prefix string) *Redis {
 	r := &Redis{Source: source}
 	r.Host, _ = l.str(m[prefix+"host"])
-	r.URL, _ = l.str(m[prefix+"url"])
+	r.URL, _ = l.secret(m[prefix+"url"])
 	for _, key := range []string{"redis_cluster_nodes", "startup_nodes", "redis_startup_nodes"} {
 		if f, ok := m[key]; ok {
 			r.ClusterNodes = append(r.ClusterNodes, l.clusterNodes(f)...)
@@ -68,7 +68,7 @@ func (l *loader) redisFrom(m map[string]field, source, prefix string) *Redis {
 func (l *loader) redisFromEnv(main *file) *Redis {
 	r := &Redis{Source: "environment"}
 	if u, ok := l.getenv("REDIS_URL"); ok && u != "" {
-		r.URL = u
+		r.URL = Secret(u)
 	} else if h, ok := l.getenv("REDIS_HOST"); ok && h != "" {
 		r.Host = h
 	} else {

@@ -22,6 +22,7 @@ const (
 	defaultMaxRequestSizeMB    = 10
 	defaultHealthCheckInterval = 300 * time.Second
 	defaultRedisPort           = 6379
+	defaultRedisTimeout        = 50 * time.Millisecond
 )
 
 // RedisFallbacks are the valid router_settings.redis_fallback values.
@@ -50,7 +51,7 @@ func (l *loader) routerSettings(rs, ls map[string]field) RouterSettings {
 		Timeout: defaultTimeout, StreamIdleTimeout: defaultStreamIdleTimeout, StreamKeepAlive: 15 * time.Second,
 		ConnectTimeout: defaultConnectTimeout, AllowedFails: defaultAllowedFails,
 		CooldownTime: defaultCooldownTime, MaxFallbacks: defaultMaxFallbacks,
-		RedisFallback: defaultRedisFallback,
+		RedisFallback: defaultRedisFallback, RedisTimeout: defaultRedisTimeout,
 	}
 	m := map[string]field{}
 	for k, f := range ls {
@@ -92,6 +93,7 @@ func (l *loader) routerSettings(rs, ls map[string]field) RouterSettings {
 	setDuration(l, m, "stream_idle_timeout", &r.StreamIdleTimeout, true)
 	setDuration(l, m, "stream_keepalive", &r.StreamKeepAlive, true)
 	setDuration(l, m, "connect_timeout", &r.ConnectTimeout, true)
+	setDuration(l, m, "redis_timeout", &r.RedisTimeout, true)
 	setDuration(l, m, "cooldown_time", &r.CooldownTime, false)
 	setBool(l, m, "disable_cooldowns", &r.DisableCooldowns)
 	setBool(l, m, "enable_pre_call_check", &r.EnablePreCallChecks)
@@ -233,6 +235,7 @@ func (l *loader) litellmSettings(ls map[string]field) LitellmSettings {
 	setBool(l, ls, "drop_params", &s.DropParams)
 	setBool(l, ls, "json_logs", &s.JSONLogs)
 	setBool(l, ls, "require_auth_for_metrics_endpoint", &s.RequireAuthForMetricsEndpoint)
+	setBool(l, ls, "set_verbose", &s.SetVerbose)
 	if f, ok := ls["callbacks"]; ok {
 		s.Callbacks, _ = l.stringList(f)
 	}

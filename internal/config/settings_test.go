@@ -1,7 +1,9 @@
 package config
 
 import (
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -203,5 +205,26 @@ func TestGeneralSettings(t *testing.T) {
 	cfg = mustParse(t, oneDeployment, map[string]string{"LITELLM_MASTER_KEY": "sk-env"})
 	if got := cfg.General.MasterKey.Reveal(); got != "sk-env" {
 		t.Errorf("master key from LITELLM_MASTER_KEY: got %q, want sk-env", got)
+	}
+}
+
+func TestRedisTimeoutAndURLSecret(t *testing.T) {
+	cfg := mustParse(t, oneDeployment, nil)
+	if got := cfg.Router.RedisTimeout; got != 50*time.Millisecond {
+		t.Errorf("default redis_timeout: got %v, want 50ms", got)
+	}
+	cfg = mustParse(t, oneDeployment+"router_settings:\n  redis_url: redis://:hunter2@r.example:6379/0\n  redis_timeout: 0.2\n", nil)
+	if got := cfg.Router.RedisTimeout; got != 200*time.Millisecond {
+		t.Errorf("redis_timeout 0.2: got %v, want 200ms", got)
+	}
+	if got := fmt.Sprintf("%+v %#v", *cfg.Redis, *cfg.Redis); strings.Contains(got, "hunter2") {
+		t.Errorf("printed Redis config shows the URL's password: %s", got)
+	}
+	if got := cfg.Redis.URL.Reveal(); got != "redis://:hunter2@r.example:6379/0" {
+		t.Errorf("URL.Reveal: got %q", got)
+	}
+	_, err := parseYAMLText(oneDeployment+"router_settings:\n  redis_timeout: 0\n", nil)
+	if err == nil || err.Error() != "config.yaml:6: router_settings.redis_timeout: must be greater than 0" {
+		t.Errorf("redis_timeout 0: got %v, want a must-be-positive error", err)
 	}
 }

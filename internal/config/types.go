@@ -7,6 +7,8 @@ package config
 
 import (
 	"encoding/json"
+	"fmt"
+	"io"
 	"log/slog"
 	"time"
 )
@@ -25,6 +27,10 @@ func (s Secret) String() string {
 	}
 	return "[redacted]"
 }
+
+// Format prints String under every fmt verb (%d, %x, %q, %#v included), so no verb can print
+// the value.
+func (s Secret) Format(f fmt.State, _ rune) { io.WriteString(f, s.String()) }
 
 // GoString keeps %#v from printing the value.
 func (s Secret) GoString() string { return s.String() }
@@ -165,6 +171,9 @@ type RouterSettings struct {
 	DefaultMaxParallelRequests int
 	// RedisFallback is what quotas do while Redis is unreachable: "share" (default), "open", "closed".
 	RedisFallback string
+	// RedisTimeout bounds every Redis call, dialling included (Switchyard key redis_timeout);
+	// default 50 ms. A slow or frozen Redis adds at most this to a request.
+	RedisTimeout time.Duration
 }
 
 // Alias is one model_group_alias entry.
@@ -185,6 +194,8 @@ type LitellmSettings struct {
 	JSONLogs bool
 	// RequireAuthForMetricsEndpoint puts /metrics behind the master key.
 	RequireAuthForMetricsEndpoint bool
+	// SetVerbose turns on debug logging, like --debug.
+	SetVerbose bool
 }
 
 // GeneralSettings are the general_settings Switchyard uses.
@@ -206,8 +217,10 @@ type GeneralSettings struct {
 type Redis struct {
 	// Source names where it was configured: "router_settings", "litellm_settings.cache_params"
 	// or "environment".
-	Source   string
-	URL      string // redis:// or rediss:// when given as a URL
+	Source string
+	// URL is redis:// or rediss:// when given as a URL; a Secret because it may carry the
+	// password (redis://:pw@host).
+	URL      Secret
 	Host     string
 	Port     int
 	Password Secret

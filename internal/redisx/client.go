@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -133,7 +134,11 @@ func newUniversal(cfg *config.Redis, o Options) (redis.UniversalClient, string, 
 	switch {
 	case cfg.URL != "":
 		var err error
-		if ro, err = redis.ParseURL(cfg.URL); err != nil {
+		if ro, err = redis.ParseURL(cfg.URL.Reveal()); err != nil {
+			// url.Error quotes the whole URL, password included: keep only its reason.
+			if ue := (*url.Error)(nil); errors.As(err, &ue) {
+				err = ue.Err
+			}
 			return nil, "", fmt.Errorf("redisx: redis_url: %w", err)
 		}
 		if cfg.Password != "" && ro.Password == "" {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -38,6 +39,7 @@ func TestNewFromConfig(t *testing.T) {
 		{name: "cluster", cfg: &config.Redis{ClusterNodes: []string{"n1:7000", "n2:7001"}}, addr: "cluster n1:7000", cluster: true},
 		{name: "bad url", cfg: &config.Redis{URL: "http://nope"}, wantErr: true},
 		{name: "nothing", cfg: &config.Redis{}, wantErr: true},
+		{name: "bad port with a password", cfg: &config.Redis{URL: "redis://:hunter2@r.example:x/0"}, wantErr: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := New(tc.cfg, Options{Logger: slog.New(slog.DiscardHandler)})
@@ -45,6 +47,9 @@ func TestNewFromConfig(t *testing.T) {
 				if err == nil {
 					c.Close()
 					t.Fatal("got no error")
+				}
+				if strings.Contains(err.Error(), "hunter2") {
+					t.Errorf("error %q shows the URL's password", err)
 				}
 				return
 			}

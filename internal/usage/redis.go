@@ -121,7 +121,7 @@ type Redis struct {
 	done chan struct{}
 	wg   sync.WaitGroup
 
-	fallbacks, dropped, deferred atomic.Int64
+	reserves, fallbacks, dropped, deferred atomic.Int64
 }
 
 var _ Store = (*Redis)(nil)
@@ -144,6 +144,9 @@ type adjustOp struct {
 
 // RedisStats are counters for metrics.
 type RedisStats struct {
+	// Reserves counts reserve scripts sent to Redis: the round trips on the request path (one
+	// per Reserve whose candidates share a hash tag).
+	Reserves int64
 	// Fallbacks counts Reserve calls answered by the fallback instead of Redis.
 	Fallbacks int64
 	// DroppedWrites counts Settle/Refund deltas given up: outcome unknown after a failed send,
@@ -258,7 +261,7 @@ func (s *Redis) Degraded() bool { return !s.c.Healthy() }
 
 // Stats returns the store's counters.
 func (s *Redis) Stats() RedisStats {
-	return RedisStats{Fallbacks: s.fallbacks.Load(), DroppedWrites: s.dropped.Load(),
+	return RedisStats{Reserves: s.reserves.Load(), Fallbacks: s.fallbacks.Load(), DroppedWrites: s.dropped.Load(),
 		DeferredWrites: s.deferred.Load(), Instances: s.live.Load()}
 }
 
@@ -328,6 +331,7 @@ func (s *Redis) reserveRun(ctx context.Context, cands []Candidate, tokens int64)
 	}
 	var v []int64
 	err = s.c.Do(ctx, func(ctx context.Context, r redisx.Cmdable) error {
+		s.reserves.Add(1)
 		var e error
 		v, e = reserveScript.Run(ctx, r, keys, args...).Int64Slice()
 		return e
