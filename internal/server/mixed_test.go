@@ -228,20 +228,29 @@ router_settings:
 	}
 }
 
+// claudeThenOpenAI starts an Anthropic and an OpenAI fake and a gateway whose group holds one
+// deployment of each (ids <group>-anthropic, <group>-openai), Anthropic picked first. extra is
+// appended to model_list, with %[1]s standing for the Anthropic fake's URL.
+func claudeThenOpenAI(t *testing.T, group, extra string) (g *gateway, ant, oai *upstream) {
+	ant = startUpstream(t, fake.Options{})
+	oai = startUpstream(t, fake.Options{})
+	yaml := fmt.Sprintf(`model_list:
+  - model_name: %[3]s
+    litellm_params: {model: anthropic/claude-3-5-haiku-latest, api_base: %[1]s, api_key: sk-ant-key}
+    model_info: {id: %[3]s-anthropic}
+  - model_name: %[3]s
+    litellm_params: {model: openai/gpt-4o-mini, api_base: %[2]s/v1, api_key: sk-openai-key}
+    model_info: {id: %[3]s-openai}
+`+extra+`router_settings:
+  num_retries: 3
+`, ant.URL, oai.URL, group)
+	return startGateway(t, yaml, Options{Rand: first}), ant, oai
+}
+
 // TestMixedGroupMalformedMessage: a message a translating provider cannot read is the
 // client's error (400 naming the field), not a failure to retry elsewhere or cool down.
 func TestMixedGroupMalformedMessage(t *testing.T) {
-	ant := startUpstream(t, fake.Options{})
-	oai := startUpstream(t, fake.Options{})
-	yaml := fmt.Sprintf(`model_list:
-  - model_name: chat
-    litellm_params: {model: anthropic/claude-3-5-haiku-latest, api_base: %s, api_key: sk-ant-key}
-  - model_name: chat
-    litellm_params: {model: openai/gpt-4o-mini, api_base: %s/v1, api_key: sk-openai-key}
-router_settings:
-  num_retries: 3
-`, ant.URL, oai.URL)
-	g := startGateway(t, yaml, Options{Rand: first})
+	g, ant, oai := claudeThenOpenAI(t, "chat", "")
 	resp, b := g.post(t, "/v1/chat/completions", `{"model":"chat","messages":[{"role":"user","content":"hi"},{"role":"user","content":5}]}`)
 	msg := checkEnvelope(t, resp, b)
 	var env struct {
@@ -312,18 +321,9 @@ func TestMixedProvidersExample(t *testing.T) {
 // embeddings (Anthropic) before picking — no failed attempt, no cooldown — and is a 400 when
 // none of the group's deployments has them.
 func TestMixedGroupEmbeddings(t *testing.T) {
-	ant := startUpstream(t, fake.Options{})
-	oai := startUpstream(t, fake.Options{})
-	yaml := fmt.Sprintf(`model_list:
-  - model_name: mix
-    litellm_params: {model: anthropic/claude-3-5-haiku-latest, api_base: %s, api_key: sk-ant-key}
-  - model_name: mix
-    litellm_params: {model: openai/text-embedding-3-small, api_base: %s/v1, api_key: sk-openai-key}
-    model_info: {id: mix-openai}
-  - model_name: claude
-    litellm_params: {model: anthropic/claude-3-5-haiku-latest, api_base: %s, api_key: sk-ant-key}
-`, ant.URL, oai.URL, ant.URL)
-	g := startGateway(t, yaml, Options{Rand: first})
+	g, ant, _ := claudeThenOpenAI(t, "mix", `  - model_name: claude
+    litellm_params: {model: anthropic/claude-3-5-haiku-latest, api_base: %[1]s, api_key: sk-ant-key}
+`)
 	for range 3 {
 		resp, b := g.post(t, "/v1/embeddings", `{"model":"mix","input":["a","b"]}`)
 		if resp.StatusCode != http.StatusOK || resp.Header.Get("x-litellm-model-id") != "mix-openai" ||
