@@ -25,7 +25,9 @@ import (
 	"time"
 
 	"github.com/switchyard/switchyard/internal/config"
+	"github.com/switchyard/switchyard/internal/logging"
 	"github.com/switchyard/switchyard/internal/server"
+	"github.com/switchyard/switchyard/internal/tracing"
 )
 
 //go:embed demo.yaml
@@ -75,7 +77,7 @@ func parseFlags(name string, args []string, stderr io.Writer, lookupEnv func(str
 	fs.DurationVar(&f.shutdownDelay, "shutdown-delay", 0, "how long SIGTERM keeps accepting connections, with readiness failing, before closing the listener")
 	fs.DurationVar(&f.reload, "reload-interval", server.DefaultReloadInterval, "how often to check the config file and its includes for changes (0: only on SIGHUP)")
 	fs.BoolVar(&f.jsonLogs, "json-logs", false, "log JSON lines (also litellm_settings.json_logs)")
-	fs.BoolVar(&f.debug, "debug", false, "debug logging (LiteLLM flag)")
+	fs.BoolVar(&f.debug, "debug", false, "debug logging (LiteLLM flag; also litellm_settings.set_verbose)")
 	fs.BoolVar(&f.debug, "detailed_debug", false, "debug logging (LiteLLM flag)")
 	ignore := func(n string) func(string) error {
 		return func(string) error { f.ignored = append(f.ignored, "--"+n); return nil }
@@ -125,22 +127,33 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 		fmt.Fprintln(stderr, "switchyard:", err)
 		return 1
 	}
-	log := newLogger(stderr, f.jsonLogs || cfg.Litellm.JSONLogs, f.debug)
+	log, logw := logging.New(stderr, logging.Options{JSON: f.jsonLogs || cfg.Litellm.JSONLogs, Debug: f.debug || cfg.Litellm.SetVerbose})
+	// Log lines are buffered (at most 100 ms); every return below flushes them.
+	defer logw.Close()
 	for _, n := range f.ignored {
 		log.Warn("flag " + n + " is accepted for LiteLLM compatibility and ignored")
 	}
 	for _, w := range cfg.Warnings {
 		log.Warn(w)
 	}
-	srv, err := server.New(cfg, server.Options{Logger: log, Demo: demo, LookupEnv: lookupEnv,
-		DrainTimeout: f.drain, ShutdownDelay: f.shutdownDelay})
+	tracer, err := tracing.FromEnv(lookupEnv)
 	if err != nil {
+		log.Error("tracing is off: " + err.Error())
+	} else if tracer != nil {
+		log.Info("tracing on: exporting spans over OTLP/HTTP (OTEL_EXPORTER_OTLP_ENDPOINT)")
+	}
+	defer shutdownTracer(tracer, log)
+	srv, err := server.New(cfg, server.Options{Logger: log, Demo: demo, LookupEnv: lookupEnv,
+		DrainTimeout: f.drain, ShutdownDelay: f.shutdownDelay, Tracer: tracer})
+	if err != nil {
+		logw.Flush()
 		fmt.Fprintln(stderr, "switchyard:", err)
 		return 1
 	}
 	defer srv.Close()
 	ln, err := net.Listen("tcp", net.JoinHostPort(f.host, strconv.Itoa(f.port)))
 	if err != nil {
+		logw.Flush()
 		fmt.Fprintln(stderr, "switchyard:", err)
 		return 1
 	}
@@ -168,15 +181,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 	return 0
 }
 
-func newLogger(w io.Writer, json, debug bool) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
-	if debug {
-		opts.Level = slog.LevelDebug
+// shutdownTracer exports the spans still buffered, for up to 5 s.
+func shutdownTracer(t *tracing.Tracer, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := t.Shutdown(ctx); err != nil {
+		log.Warn("tracing: could not export the last spans", "error", err)
 	}
-	if json {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 // check validates a config and prints each model group with its deployments (never keys).

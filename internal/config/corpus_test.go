@@ -78,9 +78,11 @@ var corpusCases = []corpusCase{
 	{file: "01-proxy-server-config-azure-usage-v2.yaml", fail: `^:5: model_list\[0\]\.litellm_params\.region_name: region_name ` + notSupported},
 	{file: "02-proxy-server-config-openai-wildcards.yaml", fail: `^:5: model_list\[0\]\.litellm_params\.region_name: region_name ` + notSupported},
 	{file: "03-new-secret-config-guardrails-bedrock.yaml", check: func(t *testing.T, cfg *Config) {
-		// bedrock and vertex_ai skipped; o1-preview (no longer in the model map) skipped.
-		want(t, "deployments", len(cfg.Deployments), 1)
-		want(t, "provider of gpt-3.5-turbo", cfg.Deployments[0].Provider, "openai")
+		// vertex_ai skipped; o1-preview (no longer in the model map) skipped.
+		want(t, "deployments", len(cfg.Deployments), 2)
+		b := group(cfg, "fake-claude-endpoint")[0]
+		want(t, "bare bedrock model", [2]string{b.Provider, b.UpstreamModel}, [2]string{"bedrock", "anthropic.claude-3-sonnet-20240229-v1:0"})
+		want(t, "provider of gpt-3.5-turbo", group(cfg, "fake-openai-endpoint")[0].Provider, "openai")
 	}},
 	{file: "04-load-balancer-toplevel-rpm-tpm.yaml", check: func(t *testing.T, cfg *Config) {
 		want(t, "deployments", len(cfg.Deployments), 4)
@@ -97,7 +99,12 @@ var corpusCases = []corpusCase{
 		want(t, "gpt-3.5-turbo deployments", len(group(cfg, "gpt-3.5-turbo")), 2)
 		want(t, "tpm", cfg.Deployments[1].TPM, int64(80000))
 	}},
-	{file: "08-ollama-aliases.yaml", fail: `^:1: ` + noneLeft + `ollama$`},
+	{file: "08-ollama-aliases.yaml", check: func(t *testing.T, cfg *Config) {
+		want(t, "deployments", len(cfg.Deployments), 3)
+		d := group(cfg, "gpt-4")[0]
+		want(t, "ollama/llama2", [2]string{d.Provider, d.UpstreamModel}, [2]string{"ollama", "llama2"})
+		want(t, "max_tokens default", string(group(cfg, "gpt-3.5-turbo")[0].Defaults["max_tokens"]), "20")
+	}},
 	{file: "09-multi-instance-redis-cache-env-api-base.yaml", check: func(t *testing.T, cfg *Config) {
 		want(t, "api_base from env", cfg.Deployments[0].APIBase, "https://fake-openai.example/v1")
 		want(t, "redis source", cfg.Redis.Source, "environment")
@@ -118,8 +125,9 @@ var corpusCases = []corpusCase{
 		want(t, "unquoted api_version", cfg.Deployments[0].APIVersion, "2023-07-01-preview")
 	}},
 	{file: "16-no-auth-many-deployments-model-info-ids.yaml", check: func(t *testing.T, cfg *Config) {
-		// 21 entries: "azure/" (no deployment name) and bedrock titan are skipped.
-		want(t, "deployments", len(cfg.Deployments), 19)
+		// 21 entries: "azure/" (no deployment name) is skipped.
+		want(t, "deployments", len(cfg.Deployments), 20)
+		want(t, "titan provider", group(cfg, "amazon-embeddings")[0].Provider, "bedrock")
 		want(t, "explicit id", group(cfg, "test_openai_models")[1].ID, "56f1bd94-3b54-4b67-9ea2-7c70e9a3a709")
 	}},
 	{file: "17-coordination-redis-empty-model-list.yaml", fail: `^:1: model_list: at least one deployment is required \(models stored in a database are not supported\)$`},
@@ -181,15 +189,31 @@ var corpusCases = []corpusCase{
 		want(t, "pre-call checks", cfg.Router.EnablePreCallChecks, true)
 	}},
 	{file: "32-docs-routing-per-model-cooldown-predibase.yaml", fail: `^:1: ` + noneLeft + `predibase$`},
-	{file: "33-docs-routing-anthropic-vertex-same-group.yaml", fail: `^:1: ` + noneLeft + `anthropic, vertex_ai$`},
+	{file: "33-docs-routing-anthropic-vertex-same-group.yaml", check: func(t *testing.T, cfg *Config) {
+		// vertex_ai (the sonnet-4 fallback) skipped.
+		want(t, "sonnet-4 deployments", len(group(cfg, "sonnet-4")), 1)
+		b := group(cfg, "byok-sonnet-4")[0]
+		want(t, "byok", [3]string{b.Provider, b.UpstreamModel, b.APIBase}, [3]string{"anthropic", "claude-sonnet-4-20250514", "https://proxy.litellm.ai/api.anthropic.com"})
+		want(t, "vertex_ai skipped", hasWarning(cfg, `provider "vertex_ai"`), true)
+	}},
 	{file: "34-docs-configs-quickstart-azure-bedrock-vllm-wildcard.yaml", check: func(t *testing.T, cfg *Config) {
-		want(t, "deployments (bedrock skipped)", len(cfg.Deployments), 4)
+		want(t, "deployments", len(cfg.Deployments), 6)
+		b := group(cfg, "bedrock-claude-v1")[0]
+		want(t, "bedrock", [2]string{b.Provider, b.UpstreamModel}, [2]string{"bedrock", "anthropic.claude-instant-v1"})
 		c := group(cfg, "*")[0]
 		want(t, "catch-all", [2]string{c.Provider, c.UpstreamModel}, [2]string{"openai", "*"})
 		want(t, "rpm", group(cfg, "gpt-4o")[0].RPM, int64(6))
 	}},
-	{file: "35-docs-configs-model-specific-params-extra-headers-ollama.yaml", fail: `^:7: model_list\[0\]\.litellm_params\.azure_ad_token: azure_ad_token ` + notSupported},
-	{file: "36-docs-configs-bedrock-3-regions-same-group.yaml", fail: `^:1: ` + noneLeft + `bedrock$`},
+	{file: "35-docs-configs-model-specific-params-extra-headers-ollama.yaml", check: func(t *testing.T, cfg *Config) {
+		want(t, "deployments", len(cfg.Deployments), 4)
+		want(t, "azure_ad_token", cfg.Deployments[0].Params["azure_ad_token"], any(Secret("eyJ0eXAiOiJ")))
+		want(t, "ollama", group(cfg, "mistral-7b")[0].Provider, "ollama")
+	}},
+	{file: "36-docs-configs-bedrock-3-regions-same-group.yaml", check: func(t *testing.T, cfg *Config) {
+		g := group(cfg, "bedrock-cohere")
+		want(t, "deployments", len(g), 3)
+		want(t, "regions", []any{g[0].Params["aws_region_name"], g[2].Params["aws_region_name"]}, []any{"us-west-2", "us-east-1"})
+	}},
 	{file: "37-docs-configs-load-balancing-hf-rpm-tpm-fallbacks-redis.yaml", check: func(t *testing.T, cfg *Config) {
 		want(t, "router_settings num_retries wins", cfg.Router.NumRetries, 2)
 		want(t, "context_window_fallbacks", len(cfg.Router.ContextWindowFallbacks), 2)
@@ -213,13 +237,19 @@ var corpusCases = []corpusCase{
 		want(t, "deployments (auto_router skipped)", len(cfg.Deployments), 2)
 		want(t, "input cost", group(cfg, "fast")[0].InputCostPerToken, 0.00000015)
 	}},
-	{file: "45-user-ollama-farm-3-deployments-least-busy.yaml", fail: `^:1: ` + noneLeft + `ollama$`},
+	{file: "45-user-ollama-farm-3-deployments-least-busy.yaml", check: func(t *testing.T, cfg *Config) {
+		g := group(cfg, "local-chat")
+		want(t, "deployments", len(g), 3)
+		want(t, "third", [3]string{g[2].Provider, g[2].UpstreamModel, g[2].APIBase}, [3]string{"ollama", "qwen3.5:0.8b", "http://ollama3:11434"})
+	}},
 	{file: "46-user-auto-rotation-multi-provider-groups-fallback-chains.yaml", check: func(t *testing.T, cfg *Config) {
 		want(t, "coding deployments (cloudflare skipped)", len(group(cfg, "coding")), 7)
 		want(t, "block-style fallbacks", cfg.Router.Fallbacks["coding"], []string{"reasoning", "backup"})
 	}},
 	{file: "47-user-ghcp-wildcards-redis-coordination-cjk-comments.yaml", check: func(t *testing.T, cfg *Config) {
-		want(t, "catch-all group", cfg.Deployments[0].ModelName, "*")
+		want(t, "groups", []string{cfg.Deployments[0].ModelName, cfg.Deployments[1].ModelName}, []string{"claude-*", "*"})
+		c := group(cfg, "claude-*")[0]
+		want(t, "anthropic wildcard", [2]string{c.Provider, c.UpstreamModel}, [2]string{"anthropic", "claude-*"})
 		want(t, "redis from router_settings env refs", [2]any{cfg.Redis.Host, cfg.Redis.Port}, [2]any{"dummy-redis_host", 6379})
 	}},
 	{file: "48-user-gateway-latency-routing-gemini-dup-groups-budget.yaml", check: func(t *testing.T, cfg *Config) {

@@ -120,7 +120,7 @@ func (l *loader) deployment(fd field, res *modelListResult) (Deployment, bool) {
 	miFields, _ := l.mapping(miF)
 	info := byKey(miFields)
 	nErrs := len(l.errs)
-	l.refuseParams(params, lpF)
+	l.refuseParams(params, lpF, r.provider)
 	if f, ok := info["access_groups"]; ok && !isEmpty(f) {
 		l.errorf(f, "%s", notYet("access_groups", "any caller could reach this deployment"))
 	}
@@ -216,7 +216,7 @@ func (l *loader) modelInfo(d *Deployment, info map[string]field, miF field) {
 func (l *loader) callDefaults(d *Deployment, p map[string]field) {
 	d.Params = make(map[string]any, len(p))
 	for key, f := range sortedFields(p) {
-		if v, ok := l.value(f, fakeParams[key]); ok && (v != nil || deref(f.val).ShortTag() == "!!null") {
+		if v, ok := l.value(f, fakeParams[key] || credentialParams[key]); ok && (v != nil || deref(f.val).ShortTag() == "!!null") {
 			if s, isStr := v.(string); isStr && isSecretParam(key) {
 				v = Secret(s)
 			}

@@ -38,10 +38,10 @@ func TestEnvReferences(t *testing.T) {
 
 func TestSkippedDeploymentEnvIsAWarning(t *testing.T) {
 	yaml := "model_list:\n" +
-		"  - model_name: c\n    litellm_params:\n      model: anthropic/claude\n      api_key: os.environ/ANTHROPIC_API_KEY\n" +
+		"  - model_name: c\n    litellm_params:\n      model: huggingface/zephyr\n      api_key: os.environ/HUGGINGFACE_API_KEY\n" +
 		"  - model_name: g\n    litellm_params:\n      model: openai/x\n"
 	cfg := mustParse(t, yaml, nil)
-	if !hasWarning(cfg, "config.yaml:5: model_list[0].litellm_params.api_key: environment variable ANTHROPIC_API_KEY is not set (Switchyard does not use this key") {
+	if !hasWarning(cfg, "config.yaml:5: model_list[0].litellm_params.api_key: environment variable HUGGINGFACE_API_KEY is not set (Switchyard does not use this key") {
 		t.Errorf("got warnings %q, want the unset key of a skipped deployment as a warning", cfg.Warnings)
 	}
 }

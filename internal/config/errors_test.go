@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -116,8 +117,8 @@ func TestParseErrors(t *testing.T) {
 		},
 		{
 			name: "only unsupported providers",
-			yaml: "model_list:\n  - model_name: a\n    litellm_params:\n      model: anthropic/claude\n  - model_name: b\n    litellm_params:\n      model: ollama/llama3\n",
-			want: "config.yaml:1: model_list: no deployment left to serve: providers not supported by Switchyard yet: anthropic, ollama",
+			yaml: "model_list:\n  - model_name: a\n    litellm_params:\n      model: vertex_ai/gemini-pro\n  - model_name: b\n    litellm_params:\n      model: huggingface/zephyr\n",
+			want: "config.yaml:1: model_list: no deployment left to serve: providers not supported by Switchyard yet: vertex_ai, huggingface",
 		},
 		{
 			name: "helm values file",
@@ -159,8 +160,7 @@ func TestNotSupportedYet(t *testing.T) {
 		{"tag_regex", head + "      tag_regex: [\"^x\"]\n", "model_list[0].litellm_params.tag_regex"},
 		{"region_name", head + "      region_name: eu\n", "model_list[0].litellm_params.region_name"},
 		{"allowed_model_region", head + "      allowed_model_region: eu\n", "model_list[0].litellm_params.allowed_model_region"},
-		{"azure_ad_token", head + "      azure_ad_token: t\n", "model_list[0].litellm_params.azure_ad_token"},
-		{"azure AD client credentials", head + "      tenant_id: t\n      client_id: c\n      client_secret: s\n", "model_list[0].litellm_params.tenant_id"},
+		{"azure_ad_token oidc", head + "      azure_ad_token: oidc/github/audience\n", "model_list[0].litellm_params.azure_ad_token"},
 		{"access_groups", head + "    model_info:\n      access_groups: [beta]\n", "model_list[0].model_info.access_groups"},
 		{"enable_tag_filtering", head + "router_settings:\n  enable_tag_filtering: True\n", "router_settings.enable_tag_filtering"},
 		{"custom_auth", head + "general_settings:\n  custom_auth: my_module.auth\n", "general_settings.custom_auth"},
@@ -178,6 +178,31 @@ func TestNotSupportedYet(t *testing.T) {
 	}
 	// Off switches and a lone tenant_id (predibase uses one) are fine.
 	mustParse(t, head+"      tenant_id: t\nrouter_settings:\n  enable_tag_filtering: false\n", nil)
+}
+
+func TestAzureADParams(t *testing.T) {
+	const head = "model_list:\n  - model_name: a\n    litellm_params:\n      model: %s\n      api_base: https://a.example\n"
+	creds := "      tenant_id: os.environ/TENANT\n      client_id: c\n      client_secret: os.environ/SECRET\n"
+	env := map[string]string{"TENANT": "t-1", "SECRET": "s-1"}
+	cfg := mustParse(t, fmt.Sprintf(head, "azure/x")+creds, env)
+	p := cfg.Deployments[0].Params
+	if p["tenant_id"] != "t-1" || p["client_id"] != "c" || p["client_secret"] != Secret("s-1") {
+		t.Errorf("Params: got %v, want the client credentials (the secret as a Secret)", p)
+	}
+	cfg = mustParse(t, fmt.Sprintf(head, "azure/x")+"      azure_ad_token: eyJ0eXAi\n", nil)
+	if cfg.Deployments[0].Params["azure_ad_token"] != Secret("eyJ0eXAi") {
+		t.Errorf("azure_ad_token: got %#v, want a Secret", cfg.Deployments[0].Params["azure_ad_token"])
+	}
+	for _, tt := range []struct{ name, yaml, want string }{
+		{"unset secret", fmt.Sprintf(head, "azure/x") + creds, "config.yaml:8: model_list[0].litellm_params.client_secret: environment variable SECRET is not set"},
+		{"not azure", fmt.Sprintf(head, "openai/x") + "      tenant_id: t\n      client_id: c\n      client_secret: s\n", `config.yaml:6: model_list[0].litellm_params.tenant_id: tenant_id + client_id + client_secret (Azure AD authentication) apply to azure deployments only, not "openai"`},
+		{"token not azure", fmt.Sprintf(head, "openai/x") + "      azure_ad_token: t\n", `config.yaml:6: model_list[0].litellm_params.azure_ad_token: azure_ad_token applies to azure deployments only, not "openai"`},
+	} {
+		_, err := parseYAMLText(tt.yaml, map[string]string{"TENANT": "t-1"})
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: got error %v, want %q", tt.name, err, tt.want)
+		}
+	}
 }
 
 func TestAllErrorsCollected(t *testing.T) {

@@ -49,11 +49,11 @@ var litellmRouterKeys = map[string]string{
 // litellmKeys are the other litellm_settings keys Switchyard reads or accepts silently.
 var litellmKeys = map[string]bool{
 	"drop_params": true, "callbacks": true, "json_logs": true,
-	"require_auth_for_metrics_endpoint": true, "cache": true, "cache_params": true,
+	"require_auth_for_metrics_endpoint": true, "set_verbose": true, "cache": true, "cache_params": true,
 	// Accepted silently: logging, telemetry and response-shaping switches that do not change
 	// where traffic goes or who may send it.
 	"success_callback": true, "failure_callback": true, "service_callback": true,
-	"input_callback": true, "set_verbose": true, "telemetry": true,
+	"input_callback": true, "telemetry": true,
 	"turn_off_message_logging": true, "redact_user_api_key_info": true,
 	"redact_messages_in_exceptions": true, "log_raw_request_response": true,
 	"return_response_headers": true, "s3_callback_params": true, "langfuse_default_tags": true,
@@ -93,6 +93,14 @@ var typedParams = map[string]bool{
 var fakeParams = map[string]bool{
 	"latency": true, "chunks": true, "chunk_gap": true, "output_tokens": true,
 	"fail_rate": true, "fail_status": true, "text": true,
+}
+
+// credentialParams are the provider credentials Switchyard reads from Params: an unset
+// os.environ/ reference in one is an error, as in api_key.
+var credentialParams = map[string]bool{
+	"azure_ad_token": true, "tenant_id": true, "client_id": true, "client_secret": true,
+	"aws_access_key_id": true, "aws_secret_access_key": true, "aws_session_token": true,
+	"aws_region_name": true,
 }
 
 // routingParams are litellm_params keys that configure LiteLLM or the connection rather than the

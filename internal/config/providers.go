@@ -47,13 +47,16 @@ var litellmProviders = map[string]bool{
 }
 
 // supportedProviders are the providers Switchyard can call today: openai, azure, the test-only
-// fake upstream, and providers LiteLLM itself drives through its OpenAI-compatible chat client
-// (Bearer auth, POST {api_base}/chat/completions with the OpenAI body). Left out on purpose:
+// fake upstream, the translated families (anthropic, gemini, ollama, ollama_chat, bedrock: their
+// own wire formats, see internal/provider), and providers LiteLLM itself drives through its
+// OpenAI-compatible chat client (Bearer auth, POST {api_base}/chat/completions with the OpenAI
+// body). Left out on purpose:
 // vllm (LiteLLM runs it in-process; hosted_vllm is the HTTP one), github_copilot (OAuth device
 // flow), azure_ai (its own auth and paths), and everything with its own wire format.
 // anyscale, which the brief of this package once listed, is no longer in LiteLLM's enum.
 var supportedProviders = map[string]bool{
 	"openai": true, "azure": true, "fake": true,
+	"anthropic": true, "gemini": true, "ollama": true, "ollama_chat": true, "bedrock": true,
 	"text-completion-openai": true, "custom_openai": true, "openai_like": true,
 	"hosted_vllm": true, "litellm_proxy": true, "lm_studio": true, "llamafile": true,
 	"docker_model_runner": true, "groq": true, "deepseek": true, "mistral": true,

@@ -235,6 +235,7 @@ func (l *loader) litellmSettings(ls map[string]field) LitellmSettings {
 	setBool(l, ls, "drop_params", &s.DropParams)
 	setBool(l, ls, "json_logs", &s.JSONLogs)
 	setBool(l, ls, "require_auth_for_metrics_endpoint", &s.RequireAuthForMetricsEndpoint)
+	setBool(l, ls, "set_verbose", &s.SetVerbose)
 	if f, ok := ls["callbacks"]; ok {
 		s.Callbacks, _ = l.stringList(f)
 	}

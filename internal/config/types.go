@@ -7,6 +7,8 @@ package config
 
 import (
 	"encoding/json"
+	"fmt"
+	"io"
 	"log/slog"
 	"time"
 )
@@ -25,6 +27,10 @@ func (s Secret) String() string {
 	}
 	return "[redacted]"
 }
+
+// Format prints String under every fmt verb (%d, %x, %q, %#v included), so no verb can print
+// the value.
+func (s Secret) Format(f fmt.State, _ rune) { io.WriteString(f, s.String()) }
 
 // GoString keeps %#v from printing the value.
 func (s Secret) GoString() string { return s.String() }
@@ -188,6 +194,8 @@ type LitellmSettings struct {
 	JSONLogs bool
 	// RequireAuthForMetricsEndpoint puts /metrics behind the master key.
 	RequireAuthForMetricsEndpoint bool
+	// SetVerbose turns on debug logging, like --debug.
+	SetVerbose bool
 }
 
 // GeneralSettings are the general_settings Switchyard uses.

@@ -11,8 +11,9 @@ func notYet(key, why string) string {
 	return fmt.Sprintf("%s is not supported by Switchyard yet (%s)", key, why)
 }
 
-// refuseParams reports litellm_params keys of a served deployment that Switchyard cannot honour.
-func (l *loader) refuseParams(p map[string]field, parent field) {
+// refuseParams reports litellm_params keys of a served deployment of provider that Switchyard
+// cannot honour.
+func (l *loader) refuseParams(p map[string]field, parent field, provider string) {
 	for _, key := range []string{"tags", "tag_regex"} {
 		if f, ok := p[key]; ok && !isEmpty(f) {
 			l.errorf(f, "%s", notYet(key, "tag-based routing; every request would reach this deployment"))
@@ -24,13 +25,17 @@ func (l *loader) refuseParams(p map[string]field, parent field) {
 		}
 	}
 	if f, ok := p["azure_ad_token"]; ok && !isEmpty(f) {
-		l.errorf(f, "%s", notYet("azure_ad_token", "Azure AD authentication"))
+		if s, _ := l.str(f); strings.HasPrefix(s, "oidc/") {
+			l.errorf(f, "%s", notYet("azure_ad_token \"oidc/…\"", "OIDC federation"))
+		} else if provider != "azure" {
+			l.errorf(f, "azure_ad_token applies to azure deployments only, not %s", quote(provider))
+		}
 	}
 	tenant, okT := p["tenant_id"]
 	_, okC := p["client_id"]
 	_, okS := p["client_secret"]
-	if okT && okC && okS {
-		l.errorf(tenant, "%s", notYet("tenant_id + client_id + client_secret", "Azure AD authentication"))
+	if okT && okC && okS && provider != "azure" {
+		l.errorf(tenant, "tenant_id + client_id + client_secret (Azure AD authentication) apply to azure deployments only, not %s", quote(provider))
 	}
 }
 

@@ -29,7 +29,20 @@ func NewEventReader(r io.Reader, limit int) *EventReader {
 	if limit <= 0 {
 		limit = MaxEventBytes
 	}
-	return &EventReader{br: bufio.NewReaderSize(r, 32<<10), limit: limit}
+	return &EventReader{br: bufio.NewReaderSize(r, readBuffer), limit: limit}
+}
+
+// readBuffer is an EventReader's read buffer (4 KiB): it holds typical events whole (longer
+// lines are gathered in a separate slice) and keeps an idle stream's footprint small.
+const readBuffer = 4 << 10
+
+// Ready reports whether a complete event is already buffered, so Next will return it without
+// waiting on the stream. A forwarder can leave the current event unflushed and flush both
+// together.
+func (er *EventReader) Ready() bool {
+	b, _ := er.br.Peek(er.br.Buffered())
+	b = bytes.TrimLeft(b, "\r\n") // stray blank lines are skipped by Next
+	return bytes.Contains(b, []byte("\n\n")) || bytes.Contains(b, []byte("\n\r\n"))
 }
 
 // Event is one SSE event. Raw and Data alias the reader's buffers and are valid until the next

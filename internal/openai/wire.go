@@ -27,18 +27,16 @@ type Usage struct {
 }
 
 // ResponseUsage reads "usage" from a complete (non-streaming) response body; ok is false when
-// the body has none or cannot be read.
+// the body has none or is not one well-formed JSON object. Nothing else is decoded (see scan.go).
 func ResponseUsage(body []byte) (u Usage, ok bool) {
 	if !bytes.Contains(body, []byte(`"usage"`)) {
 		return u, false
 	}
-	var v struct {
-		Usage *Usage `json:"usage"`
-	}
-	if json.Unmarshal(body, &v) != nil || v.Usage == nil {
+	v, found, err := topLevel(body, "usage")
+	if err != nil || !found {
 		return u, false
 	}
-	return *v.Usage, true
+	return parseUsage(v)
 }
 
 // chunk is the part of a chat.completion.chunk (or text_completion chunk) the gateway reads.
@@ -93,17 +91,11 @@ func ClassifyChunk(data []byte) (ChunkKind, *Usage) {
 	return ChunkHold, c.Usage
 }
 
-// ChunkUsage returns the usage a committed stream's chunk carries, if any; cheap for chunks
-// without one (no decode).
+// ChunkUsage returns the usage a committed stream's chunk carries, if any ("usage":null is
+// none); cheap: nothing but the usage member is decoded, and only chunks mentioning it are
+// scanned.
 func ChunkUsage(data []byte) (Usage, bool) {
-	if !bytes.Contains(data, []byte(`"usage"`)) {
-		return Usage{}, false
-	}
-	_, u := ClassifyChunk(data)
-	if u == nil {
-		return Usage{}, false
-	}
-	return *u, true
+	return ResponseUsage(data)
 }
 
 // ErrorEvent returns an SSE event carrying an OpenAI-shaped error, for ending a broken stream:

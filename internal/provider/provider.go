@@ -142,13 +142,19 @@ type EventSource interface {
 	Next() (openai.Event, error)
 }
 
-// ParamError is returned by NewRequest for a request the provider cannot take (a parameter it
-// does not support, without drop_params). The client gets 400 naming Param; nothing is sent.
+// ParamError is returned by NewRequest for a request the provider cannot take: a parameter it
+// does not support (without drop_params), or a value it cannot translate (a malformed message).
+// The client gets 400 invalid_request_error naming Param; nothing is sent, nothing cools down.
 type ParamError struct {
 	Param  string
 	Reason string
+	// Droppable says drop_params: true would drop the parameter; the message then says so.
+	Droppable bool
 }
 
 func (e *ParamError) Error() string {
-	return fmt.Sprintf("%s: %s (set drop_params: true to drop it)", e.Param, e.Reason)
+	if e.Droppable {
+		return fmt.Sprintf("%s: %s (set drop_params: true to drop it)", e.Param, e.Reason)
+	}
+	return e.Param + ": " + e.Reason
 }

@@ -47,22 +47,29 @@ func (p *Proxy) admit(ctx context.Context, c *Call, cands []*deployment.Deployme
 			return admission{}, err
 		}
 	}
+	avail = p.healthy(avail)
 	if p.limited(avail) || p.anyCooling(avail) {
-		var capped []*deployment.Deployment
-		all := avail
-		avail = make([]*deployment.Deployment, 0, len(all))
+		// The common case, every candidate available, keeps avail as it is: no allocation.
+		all, kept := avail, 0
 		for _, d := range all {
-			switch {
-			case p.cooling(d):
-			case !p.fits(d, est):
-			case p.slots != nil && p.parallelCap(d) > 0 && p.slots.InFlight(d.ID) >= p.parallelCap(d):
-				capped = append(capped, d)
-			default:
-				avail = append(avail, d)
+			if p.availability(d, est) == usable {
+				kept++
 			}
 		}
-		if len(avail) == 0 && len(capped) > 0 {
-			return p.waitForSlot(ctx, c, capped, est, wait)
+		if kept < len(all) {
+			var capped []*deployment.Deployment
+			avail = make([]*deployment.Deployment, 0, kept)
+			for _, d := range all {
+				switch p.availability(d, est) {
+				case usable:
+					avail = append(avail, d)
+				case atCap:
+					capped = append(capped, d)
+				}
+			}
+			if len(avail) == 0 && len(capped) > 0 {
+				return p.waitForSlot(ctx, c, capped, est, wait)
+			}
 		}
 	}
 	if p.router.EnablePreCallChecks {
@@ -75,7 +82,7 @@ func (p *Proxy) admit(ctx context.Context, c *Call, cands []*deployment.Deployme
 			avail = drop(avail, d)
 			continue
 		}
-		a, ok, err := p.take(ctx, d, est)
+		a, ok, err := p.take(ctx, c, d, est)
 		if err != nil {
 			return a, err
 		}
@@ -85,6 +92,26 @@ func (p *Proxy) admit(ctx context.Context, c *Call, cands []*deployment.Deployme
 		avail = drop(avail, d)
 	}
 	return admission{}, p.noDeployments(ctx, c, cands, est)
+}
+
+// availabilityKind is what the availability filter says of one candidate.
+type availabilityKind int
+
+const (
+	usable   availabilityKind = iota
+	filtered                  // cooling down, or over its rpm/tpm
+	atCap                     // only at its max_parallel_requests: worth waiting for
+)
+
+// availability is the one predicate run before every strategy (see admit).
+func (p *Proxy) availability(d *deployment.Deployment, est int64) availabilityKind {
+	switch {
+	case p.cooling(d), !p.fits(d, est):
+		return filtered
+	case p.slots != nil && p.parallelCap(d) > 0 && p.slots.InFlight(d.ID) >= p.parallelCap(d):
+		return atCap
+	}
+	return usable
 }
 
 // fitContext keeps the deployments whose max_input_tokens the prompt fits (pre-call check).
@@ -127,6 +154,30 @@ func (p *Proxy) cooling(d *deployment.Deployment) bool {
 	return !until.IsZero() && time.Now().Before(until)
 }
 
+// healthy drops the candidates that failed their last health check, unless that leaves none:
+// with every candidate failing its probe, trying one beats refusing the request.
+func (p *Proxy) healthy(cands []*deployment.Deployment) []*deployment.Deployment {
+	if p.unhealthy == nil {
+		return cands
+	}
+	n := 0
+	for _, d := range cands {
+		if !p.unhealthy(d.ID) {
+			n++
+		}
+	}
+	if n == len(cands) || n == 0 {
+		return cands
+	}
+	out := make([]*deployment.Deployment, 0, n)
+	for _, d := range cands {
+		if !p.unhealthy(d.ID) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
 // anyCooling reports whether any candidate is cooling down.
 func (p *Proxy) anyCooling(cands []*deployment.Deployment) bool {
 	for _, d := range cands {
@@ -138,10 +189,10 @@ func (p *Proxy) anyCooling(cands []*deployment.Deployment) bool {
 }
 
 // take reserves d's quota and parallel slot; ok is false when either is refused.
-func (p *Proxy) take(ctx context.Context, d *deployment.Deployment, est int64) (a admission, ok bool, err error) {
+func (p *Proxy) take(ctx context.Context, c *Call, d *deployment.Deployment, est int64) (a admission, ok bool, err error) {
 	a.d = d
 	if d.RPM > 0 || d.TPM > 0 {
-		idx, res, _, err := p.usage.Reserve(ctx, []usage.Candidate{{ID: d.ID, Limits: usage.Limits{RPM: d.RPM, TPM: d.TPM}}}, est)
+		idx, res, _, err := p.usage.Reserve(ctx, c.quotaCandidate(d), est)
 		if err != nil {
 			return a, false, err
 		}
@@ -180,7 +231,7 @@ func (p *Proxy) waitForSlot(ctx context.Context, c *Call, capped []*deployment.D
 	a := admission{d: capped[i], slot: true}
 	d := capped[i]
 	if d.RPM > 0 || d.TPM > 0 {
-		idx, res, retry, err := p.usage.Reserve(ctx, []usage.Candidate{{ID: d.ID, Limits: usage.Limits{RPM: d.RPM, TPM: d.TPM}}}, est)
+		idx, res, retry, err := p.usage.Reserve(ctx, c.quotaCandidate(d), est)
 		if err != nil || idx < 0 {
 			p.release(ctx, &a, refund)
 			if err != nil {
@@ -191,6 +242,13 @@ func (p *Proxy) waitForSlot(ctx context.Context, c *Call, capped []*deployment.D
 		a.res, a.reserved = res, true
 	}
 	return a, nil
+}
+
+// quotaCandidate returns d as the one candidate of a Reserve call, in c's own buffer: the
+// slice literal it replaces escaped to the heap on every request.
+func (c *Call) quotaCandidate(d *deployment.Deployment) []usage.Candidate {
+	c.quotaCand[0] = usage.Candidate{ID: d.ID, Limits: usage.Limits{RPM: d.RPM, TPM: d.TPM}}
+	return c.quotaCand[:]
 }
 
 // settlement says how release treats an attempt's token reservation.

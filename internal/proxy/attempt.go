@@ -46,7 +46,16 @@ func (p *Proxy) attempt(ctx context.Context, w http.ResponseWriter, c *Call, a *
 	prov := p.providers[d.Index]
 	model := c.Route.UpstreamModel(d)
 	askUsage := prov.StreamUsage()
-	body := c.Req.Patch(make([]byte, 0, c.Req.PatchedLen(model, d.Defaults)), model, d.Defaults, askUsage)
+	var shared *sharedBody
+	var dst []byte
+	if n := c.Req.PatchedLen(model, d.Defaults); n >= minPooledBody {
+		buf := getBuf(n)
+		shared, dst = newSharedBody(buf), *buf
+		defer shared.release()
+	} else {
+		dst = make([]byte, 0, n)
+	}
+	body := c.Req.Patch(dst, model, d.Defaults, askUsage)
 	req, err := prov.NewRequest(actx, c.Op, body)
 	if err != nil {
 		var pe *provider.ParamError
@@ -55,6 +64,23 @@ func (p *Proxy) attempt(ctx context.Context, w http.ResponseWriter, c *Call, a *
 		}
 		return &TransportError{Err: fmt.Errorf("%w: %w", errNotSent, err)}
 	}
+	if shared != nil {
+		// The transport may read the body after RoundTrip returns: the buffer goes back to
+		// the pool only once it has closed every copy it was given.
+		if req.Body != nil {
+			req.Body = shared.track(req.Body)
+		}
+		if getBody := req.GetBody; getBody != nil {
+			req.GetBody = func() (io.ReadCloser, error) {
+				rc, err := getBody()
+				if err != nil {
+					return nil, err
+				}
+				return shared.track(rc), nil
+			}
+		}
+	}
+	defer p.hooks.attempt(ctx, c, d, req, res)(&err)
 	tr, _ := prov.(provider.Translator)
 	d.InFlight.Add(1)
 	defer d.InFlight.Add(-1)
@@ -75,7 +101,8 @@ func (p *Proxy) attempt(ctx context.Context, w http.ResponseWriter, c *Call, a *
 		return &UpstreamError{Status: status, Body: b, RetryAfter: parseRetryAfter(resp.Header)}
 	}
 	if c.Req.Stream && (tr != nil || isEventStream(resp.Header)) {
-		strip := askUsage && !c.Req.IncludeUsage
+		// A translated stream always ends with a usage chunk; strip it as one asked for.
+		strip := (askUsage || tr != nil) && !c.Req.IncludeUsage
 		var src provider.EventSource
 		if tr != nil {
 			src = tr.Stream(resp.Body)
@@ -88,13 +115,15 @@ func (p *Proxy) attempt(ctx context.Context, w http.ResponseWriter, c *Call, a *
 			res.ttft = time.Since(start)
 		})
 	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
+	buf, err := readAnswer(resp.Body, resp.ContentLength, maxResponseBody)
+	defer putBuf(buf)
+	if errors.Is(err, errTooLarge) {
+		return &BadResponseError{Reason: "answer larger than 64 MiB"}
+	}
 	if err != nil {
 		return p.failure(actx, err, timeoutErr)
 	}
-	if len(b) > maxResponseBody {
-		return &BadResponseError{Reason: "answer larger than 64 MiB"}
-	}
+	b := *buf
 	res.Upstream = upstreamBefore + time.Since(sent)
 	if tr != nil {
 		if b, err = tr.Response(c.Op, b); err != nil {
@@ -215,7 +244,12 @@ func (p *Proxy) stream(actx context.Context, w http.ResponseWriter, resp *http.R
 				}
 			}
 			if out != nil {
-				if err := sw.write(out); err != nil {
+				write := sw.write
+				if r, ok := er.(readySource); ok && !ev.Done && r.Ready() {
+					// The next event is already here: one flush for both.
+					write = sw.writeBuffered
+				}
+				if err := write(out); err != nil {
 					return ErrClientGone
 				}
 			}
@@ -225,6 +259,10 @@ func (p *Proxy) stream(actx context.Context, w http.ResponseWriter, resp *http.R
 		}
 	}
 }
+
+// readySource is an event source that can tell whether its next event is already buffered
+// (openai.EventReader).
+type readySource interface{ Ready() bool }
 
 // breakStream ends a committed stream that failed: an OpenAI-shaped error event and no [DONE].
 // If even that cannot be written, the connection is aborted so the client cannot mistake the

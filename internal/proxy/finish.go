@@ -18,7 +18,6 @@ var errNotSent = errors.New("request not sent")
 // answer settles to zero tokens (the request still counts); a timeout keeps the estimate (the
 // upstream may have spent it); nothing sent refunds the request entirely.
 func (p *Proxy) finish(ctx context.Context, a *admission, c *Call, est int64, res *Result, err error, start time.Time) {
-	var ue *UpstreamError
 	switch {
 	case err == nil || res.Committed:
 		tokens := est
@@ -32,7 +31,7 @@ func (p *Proxy) finish(ctx context.Context, a *admission, c *Call, est int64, re
 		p.release(ctx, a, settleTokens, tokens)
 	case notSent(err):
 		p.release(ctx, a, refund)
-	case errors.As(err, &ue):
+	case isUpstreamError(err):
 		p.release(ctx, a, settleTokens, 0)
 	default:
 		p.release(ctx, a, keepEstimate)
@@ -41,19 +40,30 @@ func (p *Proxy) finish(ctx context.Context, a *admission, c *Call, est int64, re
 		return
 	}
 	o := balancer.Outcome{Stream: c.Req.Stream, OutputTokens: res.Usage.CompletionTokens}
-	var te *TimeoutError
 	switch {
 	case err == nil || res.Committed:
 		o.Latency = time.Since(start)
 		if c.Req.Stream {
 			o.Latency = res.ttft
 		}
-	case errors.As(err, &te):
+	case isTimeout(err):
 		o.TimedOut, o.Latency = true, time.Since(start)
 	default:
 		o.Failed = true
 	}
 	p.observer.Observe(a.d, o)
+}
+
+// isUpstreamError reports whether err is an upstream's error answer. (A helper, so the target
+// of errors.As is allocated only on failures, not on every finish.)
+func isUpstreamError(err error) bool {
+	var ue *UpstreamError
+	return errors.As(err, &ue)
+}
+
+func isTimeout(err error) bool {
+	var te *TimeoutError
+	return errors.As(err, &te)
 }
 
 // notSent reports whether err happened before any byte reached the upstream: the request could

@@ -24,6 +24,7 @@ import (
 // Proxy forwards calls to deployments. Safe for concurrent use; immutable after New.
 type Proxy struct {
 	providers []provider.Provider // by Deployment.Index
+	apiBases  []string            // providers[i].APIBase(), computed once (it parses a URL)
 	strategy  balancer.Strategy
 	observer  balancer.Observer // the strategy, when it learns from outcomes; else nil
 	router    config.RouterSettings
@@ -32,6 +33,7 @@ type Proxy struct {
 	slots     *usage.Slots // nil when no deployment has a parallel cap
 	cooldowns cooldown.Tracker
 	resolve   func(model string) (deployment.Route, bool)
+	unhealthy func(id string) bool // nil: no health checks
 	// requests and retries count calls in Forward and retry attempts in flight, for the retry
 	// budget.
 	requests, retries atomic.Int64
@@ -42,6 +44,8 @@ type Proxy struct {
 	// keepAlive is the longest gap in a committed stream before a keep-alive comment
 	// (router_settings.stream_keepalive, default 15 s).
 	keepAlive time.Duration
+	// hooks observe calls (metrics, traces); nil when nothing does.
+	hooks *Hooks
 }
 
 // Options are what New needs.
@@ -59,18 +63,46 @@ type Options struct {
 	Cooldowns cooldown.Tracker
 	// Resolve finds a fallback group by name; nil disables fallbacks.
 	Resolve func(model string) (deployment.Route, bool)
+	// Unhealthy reports whether a deployment failed its last active health check; such a
+	// deployment is skipped while another candidate is left. nil means no health checks.
+	Unhealthy func(id string) bool
+	// Observer also receives every attempt's outcome (the dashboard's history); nil for none.
+	Observer balancer.Observer
+	// Hooks observe calls (metrics, traces); nil for none.
+	Hooks *Hooks
 }
 
 // New returns a Proxy.
 func New(o Options) *Proxy {
 	p := &Proxy{providers: o.Providers, strategy: o.Strategy, router: o.Router, log: o.Log,
-		usage: o.Usage, slots: o.Slots, cooldowns: o.Cooldowns, resolve: o.Resolve, jitter: rand.Float64,
-		keepAlive: o.Router.StreamKeepAlive}
+		usage: o.Usage, slots: o.Slots, cooldowns: o.Cooldowns, resolve: o.Resolve, unhealthy: o.Unhealthy, jitter: rand.Float64,
+		keepAlive: o.Router.StreamKeepAlive, hooks: o.Hooks}
 	if p.keepAlive <= 0 {
 		p.keepAlive = defaultKeepAlive
 	}
+	p.apiBases = make([]string, len(o.Providers))
+	for i, prov := range o.Providers {
+		if prov != nil {
+			p.apiBases[i] = prov.APIBase()
+		}
+	}
 	p.observer, _ = o.Strategy.(balancer.Observer)
+	if o.Observer != nil {
+		if p.observer != nil {
+			p.observer = tee{p.observer, o.Observer}
+		} else {
+			p.observer = o.Observer
+		}
+	}
 	return p
+}
+
+// tee passes each outcome to two observers.
+type tee [2]balancer.Observer
+
+func (t tee) Observe(d *deployment.Deployment, o balancer.Outcome) {
+	t[0].Observe(d, o)
+	t[1].Observe(d, o)
 }
 
 // Provider returns the provider of d.
@@ -90,6 +122,8 @@ type Call struct {
 	Fallbacks int
 	// promptTokens is the tokenizer's count of the prompt, 0 until a pre-call check needs it.
 	promptTokens int
+	// quotaCand is the buffer of quotaCandidate.
+	quotaCand [1]usage.Candidate
 }
 
 // Result describes how a call went.
@@ -131,6 +165,7 @@ func (p *Proxy) Forward(ctx context.Context, w http.ResponseWriter, c *Call) (Re
 			p.log.Warn("fallback group not found", "model_group", c.Route.Group, "fallback", name)
 			continue
 		}
+		p.hooks.fallback(c, route)
 		c.Route, c.Fallbacks = route, c.Fallbacks+1
 		var ferr error
 		v, ferr = p.forwardGroup(ctx, w, c, &res)
@@ -240,6 +275,7 @@ func (p *Proxy) forwardGroup(ctx context.Context, w http.ResponseWriter, c *Call
 			return v, err
 		}
 		retrying = true
+		p.hooks.retry(c, d, err)
 		p.log.LogAttrs(ctx, slog.LevelInfo, "attempt failed, retrying",
 			slog.String("call_id", c.ID), slog.String("model_group", c.Route.Group),
 			slog.String("deployment", d.ID), slog.Int("attempt", attempt+1), slog.String("error", err.Error()))

@@ -20,6 +20,7 @@ import (
 func (s *Server) completion(op provider.Op) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		c := &proxy.Call{Op: op, ID: newCallID(), Start: time.Now()}
+		r, endSpan := s.traceRequest(r, c)
 		res, err := s.serveCall(w, r, c)
 		status := http.StatusOK
 		if err != nil {
@@ -34,6 +35,8 @@ func (s *Server) completion(op provider.Op) http.HandlerFunc {
 			}
 		}
 		s.accessLog(r, c, res, status, err)
+		s.observeRequest(c, res, status, err)
+		endSpan(res, status, err)
 	}
 }
 
@@ -66,8 +69,8 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, c *proxy.Call
 	return s.proxy.Forward(r.Context(), w, c)
 }
 
-// accessLog writes one line per request: call id, model group, deployment, attempts, status,
-// latency and tokens. Never a key or a body.
+// accessLog writes one line per request: call id, path, status, latency, model, model group,
+// deployment, attempts, fallbacks, TTFT (streams) and tokens. Never a key or a body.
 func (s *Server) accessLog(r *http.Request, c *proxy.Call, res proxy.Result, status int, err error) {
 	level := slog.LevelInfo
 	if status >= 500 {
@@ -76,7 +79,7 @@ func (s *Server) accessLog(r *http.Request, c *proxy.Call, res proxy.Result, sta
 	if !s.log.Enabled(r.Context(), level) {
 		return
 	}
-	attrs := make([]slog.Attr, 0, 12)
+	attrs := make([]slog.Attr, 0, 14)
 	attrs = append(attrs,
 		slog.String("call_id", c.ID),
 		slog.String("path", r.URL.Path),
@@ -91,6 +94,12 @@ func (s *Server) accessLog(r *http.Request, c *proxy.Call, res proxy.Result, sta
 	}
 	if res.Deployment != nil {
 		attrs = append(attrs, slog.String("deployment", res.Deployment.ID), slog.Int("attempts", res.Attempts))
+	}
+	if c.Fallbacks > 0 {
+		attrs = append(attrs, slog.Int("fallbacks", c.Fallbacks))
+	}
+	if ttft := res.TTFT(); ttft > 0 {
+		attrs = append(attrs, slog.Float64("ttft_ms", float64(ttft.Microseconds())/1000))
 	}
 	if res.HasUsage {
 		attrs = append(attrs, slog.Int("prompt_tokens", res.Usage.PromptTokens),

@@ -96,11 +96,14 @@ func closeTracker(t cooldown.Tracker) {
 // RedisHealthy reports whether a Redis is configured and whether shared state is in use now
 // (false while the circuit is open or probing: quotas follow redis_fallback). For a
 // switchyard_redis_up gauge.
-func (s *Server) RedisHealthy() (configured, up bool) {
-	if s.redis == nil {
+func (s *Server) RedisHealthy() (configured, up bool) { return s.redisUp() }
+
+// redisUp is RedisHealthy on the shared state, read by the metrics at scrape time.
+func (sh *shared) redisUp() (configured, up bool) {
+	if sh.redis == nil {
 		return false, false
 	}
-	return true, s.redis.client.Healthy()
+	return true, sh.redis.client.Healthy()
 }
 
 // redisStatus is readiness's "redis" field: "up", "degraded", or "" without Redis.

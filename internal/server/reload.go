@@ -34,6 +34,7 @@ func (s *Server) Reload(cfg *config.Config) error {
 	}
 	s.live.Store(next)
 	s.reloadsOK.Add(1)
+	s.forgetRemoved(prev, next)
 	added, removed, kept := diff(prev, next)
 	s.log.Info("config reloaded", "file", cfg.File, "deployments", len(next.table.All()),
 		"added", added, "removed", removed, "unchanged_ids", kept)
@@ -109,14 +110,17 @@ func diff(prev, next *Server) (added, removed, kept int) {
 }
 
 // restartOnly names the settings of cfg that differ from the startup config and that a reload
-// cannot apply: the logger's format and the Redis connection (redis_timeout and redis_fallback
-// included). The listen address and port are
+// cannot apply: the logger's format and level and the Redis connection (redis_timeout and
+// redis_fallback included). The listen address and port are
 // flags, not config, and master_key, max_request_size_mb, routing and every deployment setting
 // are applied by Reload.
 func restartOnly(boot, cfg *config.Config) []string {
 	var names []string
 	if boot.Litellm.JSONLogs != cfg.Litellm.JSONLogs {
 		names = append(names, "litellm_settings.json_logs")
+	}
+	if boot.Litellm.SetVerbose != cfg.Litellm.SetVerbose {
+		names = append(names, "litellm_settings.set_verbose")
 	}
 	if !reflect.DeepEqual(boot.Redis, cfg.Redis) || boot.Router.RedisTimeout != cfg.Router.RedisTimeout ||
 		boot.Router.RedisFallback != cfg.Router.RedisFallback {

@@ -40,12 +40,16 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("/health/liveliness", s.method("GET", s.liveliness))
 	mux.HandleFunc("/health/liveness", s.method("GET", s.liveliness))
 	mux.HandleFunc("/health/readiness", s.method("GET", s.readiness))
+	mux.HandleFunc("/health", s.method("GET", s.healthReport))
+	s.uiRoutes(mux)
+	mux.HandleFunc("/metrics", s.method("GET", s.serveMetrics))
 	mux.HandleFunc("/", s.notFound)
 	return s.auth(mux)
 }
 
-// openRoutes need no key even with a master key set (probes and Prometheus).
-var openRoutes = map[string]bool{"/health/liveliness": true, "/health/liveness": true, "/health/readiness": true, "/metrics": true}
+// openRoutes need no key even with a master key set (probes, Prometheus, and the dashboard's
+// page, which asks for the key its data at /ui/state needs).
+var openRoutes = map[string]bool{"/health/liveliness": true, "/health/liveness": true, "/health/readiness": true, "/metrics": true, "/ui": true}
 
 // keyHeaders are where LiteLLM reads a client's key from; none of them is forwarded upstream.
 var keyHeaders = []string{"Authorization", "API-Key", "X-Api-Key", "X-Goog-Api-Key", "X-Litellm-Api-Key"}

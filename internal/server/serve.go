@@ -41,6 +41,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if s.opts.Demo {
 		go s.demoWarnings(ctx)
 	}
+	// Background health checks (health.go); they end with ctx, and Serve waits for them.
+	hctx, stopChecks := context.WithCancel(ctx)
+	checks := make(chan struct{})
+	go func() { defer close(checks); s.health.Run(hctx, s.healthSchedule) }()
+	defer func() { stopChecks(); <-checks }()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {

@@ -21,9 +21,13 @@ import (
 	"github.com/switchyard/switchyard/internal/config"
 	"github.com/switchyard/switchyard/internal/cooldown"
 	"github.com/switchyard/switchyard/internal/deployment"
+	"github.com/switchyard/switchyard/internal/health"
+	"github.com/switchyard/switchyard/internal/metrics"
 	"github.com/switchyard/switchyard/internal/provider"
 	"github.com/switchyard/switchyard/internal/provider/all"
 	"github.com/switchyard/switchyard/internal/proxy"
+	"github.com/switchyard/switchyard/internal/stats"
+	"github.com/switchyard/switchyard/internal/tracing"
 	"github.com/switchyard/switchyard/internal/usage"
 )
 
@@ -56,6 +60,8 @@ type Options struct {
 	Rand balancer.Rand
 	// Now is the quota window's clock; nil means time.Now. Tests inject one.
 	Now func() time.Time
+	// Tracer exports spans (tracing.FromEnv); nil turns tracing off.
+	Tracer *tracing.Tracer
 }
 
 // Defaults of the Options durations.
@@ -127,6 +133,12 @@ type shared struct {
 	active atomic.Int64
 	// reloadsOK and reloadsFailed count Reload outcomes.
 	reloadsOK, reloadsFailed atomic.Int64
+	// health holds the background health checks' last results (see health.go).
+	health *health.Checker
+	// stats is the dashboard's per-deployment history (ui.go).
+	stats *stats.Recorder
+	// metrics are served on GET /metrics (see metrics.go).
+	metrics *metrics.Metrics
 }
 
 // New builds the request path for cfg. A deployment whose provider cannot be built (no api_base,
@@ -157,6 +169,9 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	if err := sh.connectRedis(cfg, opts); err != nil {
 		return nil, err
 	}
+	sh.health = &health.Checker{Scrub: func(m string) string { return sh.current().scrub(m) }, Changed: sh.healthChanged}
+	sh.stats = stats.New(nil)
+	sh.metrics = newMetrics(sh)
 	if cfg.File != "" && !opts.Demo {
 		sh.bootPrint = fingerprint(cfg.File, cfg)
 	}
@@ -211,7 +226,8 @@ func build(sh *shared, opts Options, cfg *config.Config, prev *Server) (*Server,
 		slots = sh.slots
 	}
 	s.proxy = proxy.New(proxy.Options{Providers: providers, Strategy: strategy, Router: cfg.Router,
-		Log: s.log, Usage: sh.usage, Slots: slots, Cooldowns: s.cooldowns, Resolve: s.table.Resolve})
+		Log: s.log, Usage: sh.usage, Slots: slots, Cooldowns: s.cooldowns, Resolve: s.table.Resolve,
+		Unhealthy: s.unhealthyFilter(), Observer: sh.stats, Hooks: s.hooks()})
 	for _, d := range deps {
 		s.secrets = append(s.secrets, d.APIKey.Reveal())
 	}

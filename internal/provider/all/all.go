@@ -49,24 +49,22 @@ var compatible = map[string][2]string{
 func Registry() provider.Registry {
 	r := provider.Registry{}
 	for _, name := range config.SupportedProviders() {
-		switch name {
-		case "azure":
+		switch {
+		case name == "azure":
 			r[name] = azure.New
-		case "fake":
+		case name == "fake":
 			r[name] = fakeprovider.New
+		case translated[name] != nil:
+			r[name] = translated[name]
 		default:
 			c := compatible[name]
 			r[name] = openai.Family(c[0], c[1])
 		}
 	}
-	for name, f := range translated {
-		r[name] = f
-	}
 	return r
 }
 
-// translated are the families with their own wire format. They are registered whether or not
-// config.Supported accepts them yet; a deployment reaches one only once it does.
+// translated are the families with their own wire format (see provider.Translator).
 var translated = map[string]provider.Factory{
 	"anthropic":   anthropic.New,
 	"bedrock":     bedrock.New,

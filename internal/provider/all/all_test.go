@@ -20,10 +20,11 @@ func TestRegistryCoversSupported(t *testing.T) {
 	}
 }
 
-func TestTranslatedAreKnown(t *testing.T) {
+func TestTranslatedAreSupported(t *testing.T) {
+	r := Registry()
 	for name := range translated {
-		if !config.KnownProvider(name) {
-			t.Errorf("translated lists %q, which LiteLLM does not know", name)
+		if !config.Supported(name) || r[name] == nil {
+			t.Errorf("translated lists %q, which config does not support", name)
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/switchyard/switchyard/internal/config"
 	"github.com/switchyard/switchyard/internal/provider"
+	"github.com/switchyard/switchyard/internal/provider/oaichat"
 	"github.com/switchyard/switchyard/internal/provider/openai"
 )
 
@@ -30,31 +31,15 @@ type Provider struct {
 	URL string
 	// Key is the x-api-key; "" sends none.
 	Key config.Secret
-	// Header is added to every request (extra_headers).
-	Header http.Header
-	// RT sends the requests.
-	RT http.RoundTripper
-	// DropParams drops OpenAI parameters Anthropic cannot take instead of refusing them.
-	DropParams bool
+	oaichat.Conn
 }
 
 // New is the provider.Factory for "anthropic/". api_base falls back to ANTHROPIC_API_BASE and
 // DefaultAPIBase, the key to ANTHROPIC_API_KEY.
 func New(d *config.Deployment, env *provider.Env) (provider.Provider, error) {
-	base := d.APIBase
-	if base == "" {
-		base = env.Getenv("ANTHROPIC_API_BASE")
-	}
-	if base == "" {
-		base = DefaultAPIBase
-	}
-	key := d.APIKey
-	if key == "" {
-		key = config.Secret(env.Getenv("ANTHROPIC_API_KEY"))
-	}
-	drop, _ := d.Params["drop_params"].(bool)
-	return &Provider{URL: MessagesURL(base), Key: key, Header: openai.BaseHeader(d),
-		RT: env.Transports.For(base, provider.SSLVerifyOff(d)), DropParams: env.DropParams || drop}, nil
+	base := oaichat.FirstSet(d.APIBase, env.Getenv("ANTHROPIC_API_BASE"), DefaultAPIBase)
+	key := config.Secret(oaichat.FirstSet(d.APIKey.Reveal(), env.Getenv("ANTHROPIC_API_KEY")))
+	return &Provider{URL: MessagesURL(base), Key: key, Conn: oaichat.NewConn(d, env, base)}, nil
 }
 
 // MessagesURL joins base and /v1/messages, unless base already ends in /v1 (then /messages
@@ -89,13 +74,6 @@ func (p *Provider) NewRequest(ctx context.Context, op provider.Op, body []byte) 
 	}
 	return req, nil
 }
-
-// Transport implements provider.Provider.
-func (p *Provider) Transport() http.RoundTripper { return p.RT }
-
-// StreamUsage implements provider.Provider: false, the translated stream always ends with a
-// usage chunk of its own.
-func (p *Provider) StreamUsage() bool { return false }
 
 // APIBase implements provider.Provider: the endpoint with any password in it masked.
 func (p *Provider) APIBase() string { return provider.Redacted(p.URL) }

@@ -25,20 +25,21 @@ func (p *Provider) Stream(body io.Reader) provider.EventSource {
 
 // NewStream returns the translator of one Messages event stream.
 func NewStream(body io.Reader) *Stream {
-	return &Stream{er: openai.NewEventReader(body, MaxEventBytes), ch: oaichat.Chunker{Created: time.Now().Unix()},
+	s := &Stream{er: openai.NewEventReader(body, MaxEventBytes), ch: oaichat.Chunker{Created: time.Now().Unix()},
 		tools: map[int]int{}}
+	s.Pump = oaichat.Pump[openai.Event]{Read: s.er.Next, Translate: s.translate, AtEOF: oaichat.CutShort}
+	return s
 }
 
 // Stream translates a Messages event stream. It is not safe for concurrent use.
+// The Pump ends after message_stop or an error event; a body ending before is cut short.
 type Stream struct {
+	oaichat.Pump[openai.Event]
 	er    *openai.EventReader
 	ch    oaichat.Chunker
-	q     oaichat.Queue
 	usage usage
 	// tools maps a tool_use block's index to its OpenAI tool call index.
 	tools map[int]int
-	// ended is set after message_stop or an error event: nothing more is read.
-	ended bool
 }
 
 // event is the union of the Messages stream events' fields.
@@ -65,33 +66,12 @@ type messageDelta struct {
 	StopReason string `json:"stop_reason"`
 }
 
-// Next implements provider.EventSource.
-func (s *Stream) Next() (openai.Event, error) {
-	for {
-		if ev, ok := s.q.Pop(); ok {
-			return ev, nil
-		}
-		if s.ended {
-			return openai.Event{}, io.EOF
-		}
-		in, err := s.er.Next()
-		if err == io.EOF {
-			return openai.Event{}, io.ErrUnexpectedEOF // the stream ended before message_stop
-		}
-		if err != nil {
-			return openai.Event{}, err
-		}
-		if in.Data == nil {
-			continue
-		}
-		if err := s.translate(in.Data); err != nil {
-			return openai.Event{}, err
-		}
-	}
-}
-
 // translate queues the OpenAI events for one upstream event.
-func (s *Stream) translate(data []byte) error {
+func (s *Stream) translate(in openai.Event) error {
+	data := in.Data
+	if data == nil {
+		return nil // a comment or an event without data
+	}
 	var e event
 	if err := json.Unmarshal(data, &e); err != nil {
 		return fmt.Errorf("anthropic stream: bad event: %w", err)
@@ -101,13 +81,13 @@ func (s *Stream) translate(data []byte) error {
 		if e.Message != nil {
 			s.ch.ID, s.ch.Model, s.usage = e.Message.ID, e.Message.Model, e.Message.Usage
 		}
-		s.q.Push(s.ch.Role())
+		s.Push(s.ch.Role())
 	case "content_block_start":
 		if b := e.ContentBlock; b != nil {
 			switch b.Type {
 			case "text":
 				if b.Text != "" {
-					s.q.Push(s.ch.Text(b.Text))
+					s.Push(s.ch.Text(b.Text))
 				}
 			case "tool_use":
 				if len(s.tools) >= MaxToolCalls {
@@ -115,7 +95,7 @@ func (s *Stream) translate(data []byte) error {
 				}
 				i := len(s.tools)
 				s.tools[e.Index] = i
-				s.q.Push(s.ch.ToolCall(oaichat.ToolCallDelta{Index: i, ID: b.ID, Type: "function",
+				s.Push(s.ch.ToolCall(oaichat.ToolCallDelta{Index: i, ID: b.ID, Type: "function",
 					Function: oaichat.FunctionDelta{Name: b.Name}}))
 			}
 		}
@@ -126,10 +106,10 @@ func (s *Stream) translate(data []byte) error {
 		}
 		switch d.Type {
 		case "text_delta":
-			s.q.Push(s.ch.Text(d.Text))
+			s.Push(s.ch.Text(d.Text))
 		case "input_json_delta":
 			if i, ok := s.tools[e.Index]; ok && d.PartialJSON != "" {
-				s.q.Push(s.ch.ToolCall(oaichat.ToolCallDelta{Index: i, Function: oaichat.FunctionDelta{Arguments: d.PartialJSON}}))
+				s.Push(s.ch.ToolCall(oaichat.ToolCallDelta{Index: i, Function: oaichat.FunctionDelta{Arguments: d.PartialJSON}}))
 			}
 		}
 	case "message_delta":
@@ -141,18 +121,18 @@ func (s *Stream) translate(data []byte) error {
 			}
 		}
 		if d.StopReason != "" {
-			s.q.Push(s.ch.Finish(FinishReason(d.StopReason)))
+			s.Push(s.ch.Finish(FinishReason(d.StopReason)))
 		}
 	case "message_stop":
-		s.q.Push(s.ch.Usage(usageOf(s.usage)), oaichat.Done())
-		s.ended = true
+		s.Push(s.ch.Usage(usageOf(s.usage)), oaichat.Done())
+		s.Ended = true
 	case "error":
 		typ, msg := "api_error", "anthropic stream error"
 		if e.Error != nil {
 			typ, msg = e.Error.Type, e.Error.Message
 		}
-		s.q.Push(oaichat.ErrorEvent(streamError(typ), msg, typ))
-		s.ended = true
+		s.Push(oaichat.ErrorEvent(streamError(typ), msg, typ))
+		s.Ended = true
 	}
 	// ping, content_block_stop and unknown events produce nothing.
 	return nil

@@ -1,6 +1,6 @@
 // Package bedrock is the provider for Amazon Bedrock's Converse API: POST
 // {endpoint}/model/{modelId}/converse (streams: /converse-stream, AWS event-stream framing),
-// signed with AWS Signature Version 4. NewRequest translates the OpenAI chat body and signs it;
+// and InvokeModel (/invoke) for Titan and Cohere embeddings, signed with AWS Signature Version 4. NewRequest translates the OpenAI chat body and signs it;
 // the Translator methods turn answers, event-stream messages and errors back into OpenAI's
 // shapes.
 package bedrock
@@ -25,12 +25,7 @@ type Provider struct {
 	Endpoint string
 	// Signer signs each request.
 	Signer *Signer
-	// Header is added to every request (extra_headers).
-	Header http.Header
-	// RT sends the requests.
-	RT http.RoundTripper
-	// DropParams drops OpenAI parameters Bedrock cannot take instead of refusing them.
-	DropParams bool
+	oaichat.Conn
 }
 
 // New is the provider.Factory for "bedrock/". Credentials and region come from litellm_params
@@ -81,9 +76,7 @@ func New(d *config.Deployment, env *provider.Env) (provider.Provider, error) {
 	if endpoint == "" {
 		endpoint = "https://bedrock-runtime." + s.Region + ".amazonaws.com"
 	}
-	drop, _ := d.Params["drop_params"].(bool)
-	return &Provider{Endpoint: endpoint, Signer: s, Header: openai.BaseHeader(d),
-		RT: env.Transports.For(endpoint, provider.SSLVerifyOff(d)), DropParams: env.DropParams || drop}, nil
+	return &Provider{Endpoint: endpoint, Signer: s, Conn: oaichat.NewConn(d, env, endpoint)}, nil
 }
 
 // escapeModelID percent-encodes everything but unreserved characters, as the AWS SDK encodes a
@@ -101,46 +94,52 @@ func escapeModelID(id string) string {
 	return b.String()
 }
 
-// NewRequest implements provider.Provider: a signed Converse (or ConverseStream) request.
+// NewRequest implements provider.Provider: a signed Converse (or ConverseStream) request for
+// chat, a signed InvokeModel request for embeddings (see TranslateEmbedding).
 func (p *Provider) NewRequest(ctx context.Context, op provider.Op, body []byte) (*http.Request, error) {
-	if op != provider.Chat {
-		return nil, fmt.Errorf("bedrock serves chat completions only through Switchyard, not %s", op)
+	switch op {
+	case provider.Chat:
+		r, err := oaichat.Decode(body)
+		if err != nil {
+			return nil, err
+		}
+		out, err := Translate(r, p.DropParams)
+		if err != nil {
+			return nil, err
+		}
+		if r.Stream {
+			return p.signed(ctx, r.Model, "/converse-stream", out, "application/vnd.amazon.eventstream")
+		}
+		return p.signed(ctx, r.Model, "/converse", out, "")
+	case provider.Embedding:
+		model, out, err := TranslateEmbedding(body, p.DropParams)
+		if err != nil {
+			return nil, err
+		}
+		return p.signed(ctx, model, "/invoke", out, "application/json")
 	}
-	r, err := oaichat.Decode(body)
+	return nil, fmt.Errorf("bedrock serves chat completions and embeddings through Switchyard, not %s", op)
+}
+
+// signed returns the signed POST of body to {endpoint}/model/{model}{action}, with an Accept
+// header when accept is not "".
+func (p *Provider) signed(ctx context.Context, model, action string, body []byte, accept string) (*http.Request, error) {
+	u := strings.TrimRight(p.Endpoint, "/") + "/model/" + escapeModelID(model) + action
+	req, err := openai.NewJSONRequest(ctx, u, body, p.Header)
 	if err != nil {
 		return nil, err
 	}
-	out, err := Translate(r, p.DropParams)
-	if err != nil {
-		return nil, err
+	if pu, err := url.Parse(u); err == nil {
+		req.URL.RawPath = pu.EscapedPath()
 	}
-	action := "/converse"
-	if r.Stream {
-		action = "/converse-stream"
+	if accept != "" {
+		req.Header.Set("Accept", accept)
 	}
-	base := strings.TrimRight(p.Endpoint, "/")
-	req, err := openai.NewJSONRequest(ctx, base+"/model/"+escapeModelID(r.Model)+action, out, p.Header)
-	if err != nil {
-		return nil, err
-	}
-	if u, err := url.Parse(base + "/model/" + escapeModelID(r.Model) + action); err == nil {
-		req.URL.RawPath = u.EscapedPath()
-	}
-	if r.Stream {
-		req.Header.Set("Accept", "application/vnd.amazon.eventstream")
-	}
-	if err := p.Signer.Sign(ctx, req, out); err != nil {
+	if err := p.Signer.Sign(ctx, req, body); err != nil {
 		return nil, err
 	}
 	return req, nil
 }
-
-// Transport implements provider.Provider.
-func (p *Provider) Transport() http.RoundTripper { return p.RT }
-
-// StreamUsage implements provider.Provider: false, the translated stream always ends with a
-// usage chunk of its own.
-func (p *Provider) StreamUsage() bool { return false }
 
 // APIBase implements provider.Provider.
 func (p *Provider) APIBase() string { return provider.Redacted(p.Endpoint) }

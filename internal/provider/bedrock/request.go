@@ -111,7 +111,7 @@ func Translate(r *oaichat.Request, drop bool) ([]byte, error) {
 			tc.ToolChoice = map[string]json.RawMessage{"tool": name}
 		case "none":
 			if !drop {
-				return nil, &provider.ParamError{Param: "tool_choice", Reason: "bedrock converse has no tool_choice \"none\""}
+				return nil, &provider.ParamError{Param: "tool_choice", Reason: "bedrock converse has no tool_choice \"none\"", Droppable: true}
 			}
 		}
 		out.ToolConfig = tc

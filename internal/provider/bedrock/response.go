@@ -42,6 +42,9 @@ func FinishReason(stop string) string {
 
 // Response implements provider.Translator.
 func (p *Provider) Response(op provider.Op, body []byte) ([]byte, error) {
+	if op == provider.Embedding {
+		return embeddingResponse(body)
+	}
 	var r converseResponse
 	if err := json.Unmarshal(body, &r); err != nil {
 		return nil, fmt.Errorf("bedrock answer is not JSON: %w", err)

@@ -12,7 +12,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
 
-	"github.com/switchyard/switchyard/internal/openai"
 	"github.com/switchyard/switchyard/internal/provider"
 	"github.com/switchyard/switchyard/internal/provider/oaichat"
 )
@@ -29,22 +28,23 @@ func (p *Provider) Stream(body io.Reader) provider.EventSource { return NewStrea
 
 // NewStream returns the translator of one ConverseStream body.
 func NewStream(body io.Reader) *Stream {
-	return &Stream{br: bufio.NewReaderSize(body, 16<<10), dec: eventstream.NewDecoder(),
+	s := &Stream{br: bufio.NewReaderSize(body, 16<<10), dec: eventstream.NewDecoder(),
 		ch: oaichat.Chunker{ID: oaichat.NewID("chatcmpl-"), Created: time.Now().Unix()}, tools: map[int]int{}}
+	s.Pump = oaichat.Pump[eventstream.Message]{Read: s.read, Translate: s.translate, AtEOF: s.atEOF}
+	return s
 }
 
 // Stream translates ConverseStream event-stream messages into chat.completion.chunk events.
 // It is not safe for concurrent use.
 type Stream struct {
+	oaichat.Pump[eventstream.Message]
 	br      *bufio.Reader
 	dec     *eventstream.Decoder
 	buf     []byte
 	ch      oaichat.Chunker
-	q       oaichat.Queue
 	usage   usage
 	tools   map[int]int
 	stopped bool
-	ended   bool
 }
 
 // streamEvent is the union of the ConverseStream event payloads.
@@ -67,30 +67,13 @@ type streamEvent struct {
 	Message    string `json:"message"`
 }
 
-// Next implements provider.EventSource.
-func (s *Stream) Next() (openai.Event, error) {
-	for {
-		if ev, ok := s.q.Pop(); ok {
-			return ev, nil
-		}
-		if s.ended {
-			return openai.Event{}, io.EOF
-		}
-		m, err := s.read()
-		if err == io.EOF {
-			if !s.stopped {
-				return openai.Event{}, io.ErrUnexpectedEOF
-			}
-			s.finish()
-			continue
-		}
-		if err != nil {
-			return openai.Event{}, err
-		}
-		if err := s.translate(m); err != nil {
-			return openai.Event{}, err
-		}
+// atEOF ends a stream that saw messageStop with the usage chunk and [DONE].
+func (s *Stream) atEOF() error {
+	if !s.stopped {
+		return io.ErrUnexpectedEOF
 	}
+	s.finish()
+	return nil
 }
 
 // read decodes the next message after checking its declared lengths against the bound.
@@ -119,8 +102,8 @@ func (s *Stream) read() (eventstream.Message, error) {
 
 // finish queues the usage chunk and [DONE].
 func (s *Stream) finish() {
-	s.q.Push(s.ch.Usage(s.usage.openai()), oaichat.Done())
-	s.ended = true
+	s.Push(s.ch.Usage(s.usage.openai()), oaichat.Done())
+	s.Ended = true
 }
 
 func header(m eventstream.Message, name string) string {
@@ -141,18 +124,18 @@ func (s *Stream) translate(m eventstream.Message) error {
 	switch header(m, ":message-type") {
 	case "exception":
 		typ := header(m, ":exception-type")
-		s.q.Push(oaichat.ErrorEvent(exceptionStatus(typ), e.Message, typ))
-		s.ended = true
+		s.Push(oaichat.ErrorEvent(exceptionStatus(typ), e.Message, typ))
+		s.Ended = true
 		return nil
 	case "error":
 		code := header(m, ":error-code")
-		s.q.Push(oaichat.ErrorEvent(http.StatusInternalServerError, header(m, ":error-message"), code))
-		s.ended = true
+		s.Push(oaichat.ErrorEvent(http.StatusInternalServerError, header(m, ":error-message"), code))
+		s.Ended = true
 		return nil
 	}
 	switch header(m, ":event-type") {
 	case "messageStart":
-		s.q.Push(s.ch.Role())
+		s.Push(s.ch.Role())
 	case "contentBlockStart":
 		if e.Start != nil && e.Start.ToolUse != nil {
 			if len(s.tools) >= 1024 {
@@ -160,22 +143,22 @@ func (s *Stream) translate(m eventstream.Message) error {
 			}
 			i := len(s.tools)
 			s.tools[e.ContentBlockIndex] = i
-			s.q.Push(s.ch.ToolCall(oaichat.ToolCallDelta{Index: i, ID: e.Start.ToolUse.ToolUseID, Type: "function",
+			s.Push(s.ch.ToolCall(oaichat.ToolCallDelta{Index: i, ID: e.Start.ToolUse.ToolUseID, Type: "function",
 				Function: oaichat.FunctionDelta{Name: e.Start.ToolUse.Name}}))
 		}
 	case "contentBlockDelta":
 		switch d := e.Delta; {
 		case d == nil:
 		case d.Text != nil:
-			s.q.Push(s.ch.Text(*d.Text))
+			s.Push(s.ch.Text(*d.Text))
 		case d.ToolUse != nil:
 			if i, ok := s.tools[e.ContentBlockIndex]; ok && d.ToolUse.Input != "" {
-				s.q.Push(s.ch.ToolCall(oaichat.ToolCallDelta{Index: i, Function: oaichat.FunctionDelta{Arguments: d.ToolUse.Input}}))
+				s.Push(s.ch.ToolCall(oaichat.ToolCallDelta{Index: i, Function: oaichat.FunctionDelta{Arguments: d.ToolUse.Input}}))
 			}
 		}
 	case "messageStop":
 		s.stopped = true
-		s.q.Push(s.ch.Finish(FinishReason(e.StopReason)))
+		s.Push(s.ch.Finish(FinishReason(e.StopReason)))
 	case "metadata":
 		if e.Usage != nil {
 			s.usage = *e.Usage

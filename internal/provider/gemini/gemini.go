@@ -26,30 +26,15 @@ type Provider struct {
 	Base string
 	// Key is the x-goog-api-key; "" sends none.
 	Key config.Secret
-	// Header is added to every request (extra_headers).
-	Header http.Header
-	// RT sends the requests.
-	RT http.RoundTripper
-	// DropParams drops OpenAI parameters Gemini cannot take instead of refusing them.
-	DropParams bool
+	oaichat.Conn
 }
 
 // New is the provider.Factory for "gemini/". The key falls back to GEMINI_API_KEY, then
 // GOOGLE_API_KEY.
 func New(d *config.Deployment, env *provider.Env) (provider.Provider, error) {
-	key := d.APIKey
-	for _, k := range []string{"GEMINI_API_KEY", "GOOGLE_API_KEY"} {
-		if key == "" {
-			key = config.Secret(env.Getenv(k))
-		}
-	}
-	base := d.APIBase
-	if base == "" {
-		base = DefaultAPIBase
-	}
-	drop, _ := d.Params["drop_params"].(bool)
-	return &Provider{Base: base, Key: key, Header: openai.BaseHeader(d),
-		RT: env.Transports.For(base, provider.SSLVerifyOff(d)), DropParams: env.DropParams || drop}, nil
+	key := config.Secret(oaichat.FirstSet(d.APIKey.Reveal(), env.Getenv("GEMINI_API_KEY"), env.Getenv("GOOGLE_API_KEY")))
+	base := oaichat.FirstSet(d.APIBase, DefaultAPIBase)
+	return &Provider{Base: base, Key: key, Conn: oaichat.NewConn(d, env, base)}, nil
 }
 
 // MethodURL is the URL of a model's method ("generateContent", …) under base.
@@ -97,13 +82,6 @@ func (p *Provider) NewRequest(ctx context.Context, op provider.Op, body []byte) 
 	}
 	return req, nil
 }
-
-// Transport implements provider.Provider.
-func (p *Provider) Transport() http.RoundTripper { return p.RT }
-
-// StreamUsage implements provider.Provider: false, the translated stream always ends with a
-// usage chunk of its own.
-func (p *Provider) StreamUsage() bool { return false }
 
 // APIBase implements provider.Provider.
 func (p *Provider) APIBase() string { return provider.Redacted(p.Base) }

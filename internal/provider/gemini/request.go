@@ -277,23 +277,9 @@ func mimeOf(u string) string {
 // TranslateEmbedding turns an OpenAI embeddings body into a batchEmbedContents body; it
 // returns the model for the URL.
 func TranslateEmbedding(body []byte) (string, []byte, error) {
-	var in struct {
-		Model      string          `json:"model"`
-		Input      json.RawMessage `json:"input"`
-		Dimensions *int            `json:"dimensions"`
-	}
-	if err := json.Unmarshal(body, &in); err != nil {
+	in, err := oaichat.DecodeEmbedding(body, "gemini")
+	if err != nil {
 		return "", nil, err
-	}
-	var texts []string
-	if len(in.Input) > 0 && in.Input[0] == '"' {
-		var s string
-		if err := json.Unmarshal(in.Input, &s); err != nil {
-			return "", nil, err
-		}
-		texts = []string{s}
-	} else if err := json.Unmarshal(in.Input, &texts); err != nil {
-		return "", nil, &provider.ParamError{Param: "input", Reason: "gemini embeds text only (a string or an array of strings)"}
 	}
 	type req struct {
 		Model                string  `json:"model"`
@@ -303,8 +289,8 @@ func TranslateEmbedding(body []byte) (string, []byte, error) {
 	model := "models/" + strings.TrimPrefix(in.Model, "models/")
 	out := struct {
 		Requests []req `json:"requests"`
-	}{Requests: make([]req, len(texts))}
-	for i, t := range texts {
+	}{Requests: make([]req, len(in.Texts))}
+	for i, t := range in.Texts {
 		out.Requests[i] = req{Model: model, Content: content{Parts: []part{{Text: t}}}, OutputDimensionality: in.Dimensions}
 	}
 	b, err := json.Marshal(out)

@@ -20,55 +20,40 @@ func (p *Provider) Stream(body io.Reader) provider.EventSource { return NewStrea
 
 // NewStream returns the translator of one streamGenerateContent?alt=sse stream.
 func NewStream(body io.Reader) *Stream {
-	return &Stream{er: openai.NewEventReader(body, MaxEventBytes), ch: oaichat.Chunker{Created: time.Now().Unix()}}
+	s := &Stream{er: openai.NewEventReader(body, MaxEventBytes), ch: oaichat.Chunker{Created: time.Now().Unix()}}
+	s.Pump = oaichat.Pump[openai.Event]{Read: s.er.Next, Translate: s.translate, AtEOF: s.atEOF}
+	return s
 }
 
 // Stream translates a streamGenerateContent SSE stream into chat.completion.chunk events.
 // Gemini's stream has no end event: it ends cleanly only after a finishReason, and then the
 // usage chunk and [DONE] follow. It is not safe for concurrent use.
 type Stream struct {
+	oaichat.Pump[openai.Event]
 	er       *openai.EventReader
 	ch       oaichat.Chunker
-	q        oaichat.Queue
 	usage    openai.Usage
 	started  bool
 	finished bool
 	calls    int
-	ended    bool
 }
 
-// Next implements provider.EventSource.
-func (s *Stream) Next() (openai.Event, error) {
-	for {
-		if ev, ok := s.q.Pop(); ok {
-			return ev, nil
-		}
-		if s.ended {
-			return openai.Event{}, io.EOF
-		}
-		in, err := s.er.Next()
-		if err == io.EOF {
-			if !s.finished {
-				return openai.Event{}, io.ErrUnexpectedEOF
-			}
-			s.q.Push(s.ch.Usage(s.usage), oaichat.Done())
-			s.ended = true
-			continue
-		}
-		if err != nil {
-			return openai.Event{}, err
-		}
-		if in.Data == nil {
-			continue
-		}
-		if err := s.translate(in.Data); err != nil {
-			return openai.Event{}, err
-		}
+// atEOF ends a stream that saw a finishReason with the usage chunk and [DONE].
+func (s *Stream) atEOF() error {
+	if !s.finished {
+		return io.ErrUnexpectedEOF
 	}
+	s.Push(s.ch.Usage(s.usage), oaichat.Done())
+	s.Ended = true
+	return nil
 }
 
 // translate queues the OpenAI events for one GenerateContentResponse.
-func (s *Stream) translate(data []byte) error {
+func (s *Stream) translate(in openai.Event) error {
+	data := in.Data
+	if data == nil {
+		return nil
+	}
 	var r response
 	if err := json.Unmarshal(data, &r); err != nil {
 		return fmt.Errorf("gemini stream: bad event: %w", err)
@@ -78,8 +63,8 @@ func (s *Stream) translate(data []byte) error {
 		if status == 0 {
 			status = http.StatusInternalServerError
 		}
-		s.q.Push(oaichat.ErrorEvent(status, r.Error.Message, r.Error.Status))
-		s.ended = true
+		s.Push(oaichat.ErrorEvent(status, r.Error.Message, r.Error.Status))
+		s.Ended = true
 		return nil
 	}
 	if !s.started {
@@ -88,7 +73,7 @@ func (s *Stream) translate(data []byte) error {
 		if s.ch.ID == "" {
 			s.ch.ID = oaichat.NewID("chatcmpl-")
 		}
-		s.q.Push(s.ch.Role())
+		s.Push(s.ch.Role())
 	}
 	if r.UsageMetadata != nil {
 		s.usage = r.UsageMetadata.usage()
@@ -96,7 +81,7 @@ func (s *Stream) translate(data []byte) error {
 	if len(r.Candidates) == 0 {
 		if r.PromptFeedback != nil && r.PromptFeedback.BlockReason != "" && !s.finished {
 			s.finished = true
-			s.q.Push(s.ch.Finish("content_filter"))
+			s.Push(s.ch.Finish("content_filter"))
 		}
 		return nil
 	}
@@ -105,16 +90,16 @@ func (s *Stream) translate(data []byte) error {
 		switch {
 		case pt.FunctionCall != nil:
 			tc := toolCall(pt.FunctionCall)
-			s.q.Push(s.ch.ToolCall(oaichat.ToolCallDelta{Index: s.calls, ID: tc.ID, Type: "function",
+			s.Push(s.ch.ToolCall(oaichat.ToolCallDelta{Index: s.calls, ID: tc.ID, Type: "function",
 				Function: oaichat.FunctionDelta{Name: tc.Function.Name, Arguments: tc.Function.Arguments}}))
 			s.calls++
 		case !pt.Thought && pt.Text != "":
-			s.q.Push(s.ch.Text(pt.Text))
+			s.Push(s.ch.Text(pt.Text))
 		}
 	}
 	if c.FinishReason != "" && !s.finished {
 		s.finished = true
-		s.q.Push(s.ch.Finish(FinishReason(c.FinishReason, s.calls > 0)))
+		s.Push(s.ch.Finish(FinishReason(c.FinishReason, s.calls > 0)))
 	}
 	return nil
 }

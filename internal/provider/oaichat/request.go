@@ -6,6 +6,7 @@ package oaichat
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -89,6 +90,9 @@ func (c *Content) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	c.IsString = false
+	if len(b) == 0 || b[0] != '[' {
+		return errContent
+	}
 	return json.Unmarshal(b, &c.Parts)
 }
 
@@ -148,7 +152,8 @@ var chatParams = map[string]bool{
 	"safety_identifier": true,
 }
 
-// Decode reads an OpenAI chat request body.
+// Decode reads an OpenAI chat request body. A member of the wrong shape is a
+// *provider.ParamError naming it (and, for messages, the message's index).
 func Decode(body []byte) (*Request, error) {
 	pr, err := openai.ParseRequest(body)
 	if err != nil {
@@ -163,7 +168,11 @@ func Decode(body []byte) (*Request, error) {
 			continue
 		}
 		if err := r.decodeMember(m.Key, v); err != nil {
-			return nil, fmt.Errorf("%w: field %q: %v", openai.ErrBadJSON, m.Key, err)
+			var pe *provider.ParamError
+			if errors.As(err, &pe) {
+				return nil, pe
+			}
+			return nil, &provider.ParamError{Param: m.Key, Reason: describe(err)}
 		}
 	}
 	return r, nil
@@ -177,7 +186,7 @@ func (r *Request) decodeMember(key string, v []byte) error {
 	case "model":
 		return json.Unmarshal(v, &r.Model)
 	case "messages":
-		return json.Unmarshal(v, &r.Messages)
+		return r.decodeMessages(v)
 	case "stream":
 		return json.Unmarshal(v, &r.Stream)
 	case "temperature":
@@ -231,6 +240,38 @@ func (r *Request) decodeMember(key string, v []byte) error {
 	return nil
 }
 
+// decodeMessages decodes messages one by one, so an error names the message at fault.
+func (r *Request) decodeMessages(v []byte) error {
+	var raw []json.RawMessage
+	if err := json.Unmarshal(v, &raw); err != nil {
+		return &provider.ParamError{Param: "messages", Reason: "must be an array of messages"}
+	}
+	r.Messages = make([]Message, len(raw))
+	for i, m := range raw {
+		if err := json.Unmarshal(m, &r.Messages[i]); err != nil {
+			return &provider.ParamError{Param: "messages", Reason: fmt.Sprintf("message %d: %s", i, describe(err))}
+		}
+	}
+	return nil
+}
+
+// describe turns a decoding error into words for the client, without Go type names.
+func describe(err error) string {
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &te) && te.Field != "":
+		return fmt.Sprintf("%q has the wrong type: got a JSON %s", te.Field, te.Value)
+	case errors.As(err, &te):
+		return "has the wrong type: got a JSON " + te.Value
+	case errors.Is(err, errContent):
+		return err.Error()
+	}
+	return "invalid value"
+}
+
+// errContent is a message content that is neither a string, an array of parts nor null.
+var errContent = errors.New(`"content" must be a string, an array of content parts or null`)
+
 func (r *Request) decodeToolChoice(v []byte) error {
 	if len(v) > 0 && v[0] == '"' {
 		return json.Unmarshal(v, &r.ToolChoice.Mode)
@@ -279,7 +320,7 @@ func (r *Request) CheckParams(providerName string, supported map[string]bool, dr
 		if k == "n" && (r.N == nil || *r.N == 1) {
 			continue
 		}
-		return &provider.ParamError{Param: k, Reason: providerName + " does not support it"}
+		return &provider.ParamError{Param: k, Reason: providerName + " does not support it", Droppable: true}
 	}
 	return nil
 }
@@ -316,14 +357,14 @@ func DataURL(u string) (mediaType, data string, ok bool) {
 }
 
 // Arguments decodes a tool call's JSON-encoded arguments into a JSON value (an object);
-// empty arguments are {}.
+// empty arguments are {}. Arguments that are not JSON are a *provider.ParamError.
 func Arguments(args string) (json.RawMessage, error) {
 	t := strings.TrimSpace(args)
 	if t == "" {
 		return json.RawMessage("{}"), nil
 	}
 	if !json.Valid([]byte(t)) {
-		return nil, fmt.Errorf("%w: tool call arguments are not valid JSON", openai.ErrBadJSON)
+		return nil, &provider.ParamError{Param: "messages", Reason: "tool call arguments are not valid JSON"}
 	}
 	return json.RawMessage(t), nil
 }

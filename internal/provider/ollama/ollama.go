@@ -10,6 +10,7 @@ import (
 
 	"github.com/switchyard/switchyard/internal/config"
 	"github.com/switchyard/switchyard/internal/provider"
+	"github.com/switchyard/switchyard/internal/provider/oaichat"
 	"github.com/switchyard/switchyard/internal/provider/openai"
 )
 
@@ -22,27 +23,14 @@ type Provider struct {
 	Base string
 	// Key, when set, is sent as a bearer token (Ollama behind an authenticating proxy).
 	Key config.Secret
-	// Header is added to every request (extra_headers).
-	Header http.Header
-	// RT sends the requests.
-	RT http.RoundTripper
-	// DropParams drops OpenAI parameters Ollama cannot take instead of refusing them.
-	DropParams bool
+	oaichat.Conn
 }
 
 // New is the provider.Factory for "ollama_chat/" and "ollama/". api_base falls back to
 // OLLAMA_API_BASE and DefaultAPIBase.
 func New(d *config.Deployment, env *provider.Env) (provider.Provider, error) {
-	base := d.APIBase
-	if base == "" {
-		base = env.Getenv("OLLAMA_API_BASE")
-	}
-	if base == "" {
-		base = DefaultAPIBase
-	}
-	drop, _ := d.Params["drop_params"].(bool)
-	return &Provider{Base: base, Key: d.APIKey, Header: openai.BaseHeader(d),
-		RT: env.Transports.For(base, provider.SSLVerifyOff(d)), DropParams: env.DropParams || drop}, nil
+	base := oaichat.FirstSet(d.APIBase, env.Getenv("OLLAMA_API_BASE"), DefaultAPIBase)
+	return &Provider{Base: base, Key: d.APIKey, Conn: oaichat.NewConn(d, env, base)}, nil
 }
 
 // NewRequest implements provider.Provider: chat goes to /api/chat, embeddings to /api/embed.
@@ -74,13 +62,6 @@ func (p *Provider) NewRequest(ctx context.Context, op provider.Op, body []byte) 
 	}
 	return req, nil
 }
-
-// Transport implements provider.Provider.
-func (p *Provider) Transport() http.RoundTripper { return p.RT }
-
-// StreamUsage implements provider.Provider: false, the translated stream always ends with a
-// usage chunk of its own.
-func (p *Provider) StreamUsage() bool { return false }
 
 // APIBase implements provider.Provider.
 func (p *Provider) APIBase() string { return provider.Redacted(p.Base) }

@@ -58,7 +58,7 @@ func Translate(body []byte, drop bool) ([]byte, error) {
 		return nil, err
 	}
 	if m := r.ToolChoice.Mode; m != "" && m != "auto" && !drop {
-		return nil, &provider.ParamError{Param: "tool_choice", Reason: "ollama takes only tool_choice \"auto\""}
+		return nil, &provider.ParamError{Param: "tool_choice", Reason: "ollama takes only tool_choice \"auto\"", Droppable: true}
 	}
 	out := request{Model: r.Model, Stream: r.Stream, Tools: r.Tools, Options: map[string]json.RawMessage{}}
 	opt := func(k string, v any) {
@@ -125,7 +125,7 @@ func messages(r *oaichat.Request, drop bool) ([]message, error) {
 				if drop {
 					continue
 				}
-				return nil, &provider.ParamError{Param: "image_url", Reason: fmt.Sprintf("message %d: ollama takes only base64 data: URLs", i)}
+				return nil, &provider.ParamError{Param: "image_url", Reason: fmt.Sprintf("message %d: ollama takes only base64 data: URLs", i), Droppable: true}
 			}
 			om.Images = append(om.Images, data)
 		}
@@ -160,12 +160,12 @@ func (out *request) marshal() ([]byte, error) {
 // TranslateEmbedding turns an OpenAI embeddings body ({"model","input"}) into an /api/embed
 // body; input may be a string or an array of strings.
 func TranslateEmbedding(body []byte) ([]byte, error) {
-	var in struct {
-		Model string          `json:"model"`
-		Input json.RawMessage `json:"input"`
-	}
-	if err := json.Unmarshal(body, &in); err != nil {
+	in, err := oaichat.DecodeEmbedding(body, "ollama")
+	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(in)
+	return json.Marshal(struct {
+		Model string   `json:"model"`
+		Input []string `json:"input"`
+	}{in.Model, in.Texts})
 }

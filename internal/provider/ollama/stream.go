@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/switchyard/switchyard/internal/openai"
 	"github.com/switchyard/switchyard/internal/provider"
 	"github.com/switchyard/switchyard/internal/provider/oaichat"
 )
@@ -26,42 +25,21 @@ func (p *Provider) Stream(body io.Reader) provider.EventSource { return NewStrea
 
 // NewStream returns the translator of one /api/chat NDJSON stream.
 func NewStream(body io.Reader) *Stream {
-	return &Stream{br: bufio.NewReaderSize(body, 16<<10),
+	s := &Stream{br: bufio.NewReaderSize(body, 16<<10),
 		ch: oaichat.Chunker{ID: oaichat.NewID("chatcmpl-"), Created: time.Now().Unix()}}
+	s.Pump = oaichat.Pump[[]byte]{Read: s.readLine, Translate: s.translate, AtEOF: oaichat.CutShort}
+	return s
 }
 
 // Stream translates an /api/chat NDJSON stream into chat.completion.chunk events. It is not
 // safe for concurrent use.
 type Stream struct {
+	oaichat.Pump[[]byte]
 	br      *bufio.Reader
 	line    []byte
 	ch      oaichat.Chunker
-	q       oaichat.Queue
 	started bool
 	calls   int
-	ended   bool
-}
-
-// Next implements provider.EventSource.
-func (s *Stream) Next() (openai.Event, error) {
-	for {
-		if ev, ok := s.q.Pop(); ok {
-			return ev, nil
-		}
-		if s.ended {
-			return openai.Event{}, io.EOF
-		}
-		line, err := s.readLine()
-		if err != nil {
-			return openai.Event{}, err
-		}
-		if len(bytes.TrimSpace(line)) == 0 {
-			continue
-		}
-		if err := s.translate(line); err != nil {
-			return openai.Event{}, err
-		}
-	}
 }
 
 // readLine returns the next line; io.ErrUnexpectedEOF when the stream ends before done.
@@ -91,31 +69,34 @@ func (s *Stream) readLine() ([]byte, error) {
 
 // translate queues the OpenAI events for one NDJSON line.
 func (s *Stream) translate(line []byte) error {
+	if len(bytes.TrimSpace(line)) == 0 {
+		return nil
+	}
 	var r chatResponse
 	if err := json.Unmarshal(line, &r); err != nil {
 		return fmt.Errorf("ollama stream: bad line: %w", err)
 	}
 	if r.Error != "" {
-		s.q.Push(oaichat.ErrorEvent(http.StatusInternalServerError, r.Error, ""))
-		s.ended = true
+		s.Push(oaichat.ErrorEvent(http.StatusInternalServerError, r.Error, ""))
+		s.Ended = true
 		return nil
 	}
 	if !s.started {
 		s.started, s.ch.Model = true, r.Model
-		s.q.Push(s.ch.Role())
+		s.Push(s.ch.Role())
 	}
 	if r.Message.Content != "" {
-		s.q.Push(s.ch.Text(r.Message.Content))
+		s.Push(s.ch.Text(r.Message.Content))
 	}
 	for _, tc := range calls(r.Message.ToolCalls) {
-		s.q.Push(s.ch.ToolCall(oaichat.ToolCallDelta{Index: s.calls, ID: tc.ID, Type: "function",
+		s.Push(s.ch.ToolCall(oaichat.ToolCallDelta{Index: s.calls, ID: tc.ID, Type: "function",
 			Function: oaichat.FunctionDelta{Name: tc.Function.Name, Arguments: tc.Function.Arguments}}))
 		s.calls++
 	}
 	if r.Done {
-		s.q.Push(s.ch.Finish(finishReason(r.DoneReason, s.calls > 0)),
+		s.Push(s.ch.Finish(finishReason(r.DoneReason, s.calls > 0)),
 			s.ch.Usage(oaichat.Usage(r.PromptEvalCount, r.EvalCount)), oaichat.Done())
-		s.ended = true
+		s.Ended = true
 	}
 	return nil
 }

@@ -8,6 +8,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
+	"sync"
 
 	"github.com/switchyard/switchyard/internal/config"
 	"github.com/switchyard/switchyard/internal/provider"
@@ -25,7 +27,19 @@ type Provider struct {
 	RT http.RoundTripper
 	// IncludeUsage says the upstream accepts stream_options.include_usage.
 	IncludeUsage bool
+
+	// Computed once from the fields above on the first NewRequest (they must not change
+	// after it): each op's URL, parsed, and the Authorization value.
+	once sync.Once
+	urls [opCount]*url.URL
+	auth []string // nil: no Authorization header
 }
+
+// opCount is the number of provider.Op values NewRequest has a cached URL for.
+const opCount = int(provider.Embedding) + 1
+
+// contentTypeJSON is the Content-Type value every request shares (never modified).
+var contentTypeJSON = []string{"application/json"}
 
 // Family returns the Factory for an OpenAI-compatible provider (streams ask for usage only for
 // "openai" itself, unless litellm_params.stream_usage says otherwise) whose default base URL is
@@ -62,14 +76,54 @@ func BaseHeader(d *config.Deployment) http.Header {
 	return h
 }
 
-// NewRequest implements provider.Provider.
+// NewRequest implements provider.Provider. The URL is parsed and the Authorization value
+// built once per Provider, not per request.
 func (p *Provider) NewRequest(ctx context.Context, op provider.Op, body []byte) (*http.Request, error) {
+	p.once.Do(p.prepare)
+	if op < 0 || int(op) >= opCount || p.urls[op] == nil {
+		return p.newRequestSlow(ctx, op, body)
+	}
+	// An empty URL parses to a zero URL without work; the cached one is copied over it.
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "", bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	*req.URL = *p.urls[op]
+	req.Host = req.URL.Host
+	req.Header = make(http.Header, len(p.Header)+2)
+	for k, v := range p.Header {
+		req.Header[k] = v
+	}
+	// Shared value slices: len == cap, so an Add elsewhere copies rather than writes into them.
+	req.Header["Content-Type"] = contentTypeJSON
+	if p.auth != nil {
+		req.Header["Authorization"] = p.auth
+	}
+	return req, nil
+}
+
+// prepare fills the per-Provider cache NewRequest reads.
+func (p *Provider) prepare() {
+	for op := range provider.Op(opCount) {
+		if u, err := url.Parse(provider.JoinURL(p.Base, op.Path())); err == nil && u.Host != "" {
+			p.urls[op] = u
+		}
+	}
+	if p.Key != "" && p.Key.Reveal() != "none" {
+		v := "Bearer " + p.Key.Reveal()
+		p.auth = []string{v}[:1:1]
+	}
+}
+
+// newRequestSlow builds a request the plain way (an op or base URL the cache does not hold;
+// the error of a bad base URL comes from here).
+func (p *Provider) newRequestSlow(ctx context.Context, op provider.Op, body []byte) (*http.Request, error) {
 	req, err := NewJSONRequest(ctx, provider.JoinURL(p.Base, op.Path()), body, p.Header)
 	if err != nil {
 		return nil, err
 	}
-	if p.Key != "" && p.Key.Reveal() != "none" {
-		req.Header.Set("Authorization", "Bearer "+p.Key.Reveal())
+	if p.auth != nil {
+		req.Header["Authorization"] = p.auth
 	}
 	return req, nil
 }

@@ -106,6 +106,7 @@ func Run(t *testing.T, s Suite) {
 		s.runTruncated(t, ex, RequestBody(CaseStream, s.Model))
 	})
 	t.Run(CaseUnsupportedParam, func(t *testing.T) { s.runUnsupported(t) })
+	t.Run("malformed", func(t *testing.T) { s.runMalformed(t) })
 	for class, w := range errorWants {
 		t.Run("error_"+class, func(t *testing.T) {
 			ex, ok := s.exchange(t, CaseChat)
@@ -297,6 +298,39 @@ func (s *Suite) runUnsupported(t *testing.T) {
 		}
 		completion(t, out).check(t, cases[0].want)
 	})
+}
+
+// malformed are request bodies (the model added) that no provider can translate, and the
+// parameter the ParamError must name.
+var malformed = []struct{ name, body, param string }{
+	{"content a number", `"messages":[{"role":"user","content":5}]`, "messages"},
+	{"role a number", `"messages":[{"role":1,"content":"Hello"}]`, "messages"},
+	{"messages an object", `"messages":{"role":"user","content":"Hello"}`, "messages"},
+	{"part text a number", `"messages":[{"role":"user","content":[{"type":"text","text":1}]}]`, "messages"},
+	{"arguments not JSON", `"messages":[{"role":"user","content":"Hi"},{"role":"assistant","tool_calls":[{"id":"c","type":"function","function":{"name":"f","arguments":"{oops"}}]},{"role":"tool","tool_call_id":"c","content":"x"}]`, "messages"},
+	{"temperature a string", `"messages":[{"role":"user","content":"Hello"}],"temperature":"hot"`, "temperature"},
+}
+
+// runMalformed checks that a body the adapter cannot translate is refused with a ParamError
+// naming the field (the client gets 400, nothing is retried) and nothing is sent.
+func (s *Suite) runMalformed(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("a malformed request was sent upstream: %s", r.URL)
+	}))
+	defer srv.Close()
+	p := s.New(t, srv.URL, true)
+	for _, m := range malformed {
+		t.Run(m.name, func(t *testing.T) {
+			_, err := p.NewRequest(context.Background(), provider.Chat, []byte(`{"model":"`+s.Model+`",`+m.body+`}`))
+			var pe *provider.ParamError
+			if !errors.As(err, &pe) {
+				t.Fatalf("got error %v, want a *provider.ParamError", err)
+			}
+			if pe.Param != m.param || pe.Reason == "" || pe.Droppable {
+				t.Errorf("got %+v, want Param %q, a reason, not droppable", pe, m.param)
+			}
+		})
+	}
 }
 
 // runStreamError checks that an in-band upstream error becomes an OpenAI error event that
