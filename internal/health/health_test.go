@@ -41,6 +41,11 @@ func targets(t *testing.T, modelList string) []health.Target {
 	return out
 }
 
+// oneChat is a single chat deployment of gpt-4o on url.
+func oneChat(t *testing.T, url string) []health.Target {
+	return targets(t, fmt.Sprintf("  - model_name: chat\n    litellm_params: {model: openai/gpt-4o, api_base: %q, api_key: sk-x}\n", url))
+}
+
 // recorder is a fake upstream that records each request's path and body; fail makes it answer 500.
 type recorder struct {
 	*httptest.Server
@@ -114,10 +119,7 @@ func TestProbeByMode(t *testing.T) {
 
 func TestUnhealthyUntilPassing(t *testing.T) {
 	up := newRecorder(t)
-	ts := targets(t, fmt.Sprintf(`
-  - model_name: chat
-    litellm_params: {model: openai/gpt-4o, api_base: %q, api_key: sk-x}
-`, up.URL))
+	ts := oneChat(t, up.URL)
 	id := ts[0].D.ID
 	var changes []bool
 	c := &health.Checker{Scrub: func(s string) string { return strings.ReplaceAll(s, "sk-secret-123", "[redacted]") },
@@ -156,10 +158,7 @@ func TestProbeTimeout(t *testing.T) {
 	}))
 	defer up.Close()
 	defer close(block)
-	ts := targets(t, fmt.Sprintf(`
-  - model_name: chat
-    litellm_params: {model: openai/gpt-4o, api_base: %q, api_key: sk-x}
-`, up.URL))
+	ts := oneChat(t, up.URL)
 	c := &health.Checker{Timeout: 50 * time.Millisecond}
 	r := c.Probe(context.Background(), ts[0])
 	if r.Healthy || !strings.Contains(r.Error, "no answer within 50ms") {
@@ -199,10 +198,7 @@ func TestParallelBound(t *testing.T) {
 
 func TestRunFollowsSchedule(t *testing.T) {
 	up := newRecorder(t)
-	ts := targets(t, fmt.Sprintf(`
-  - model_name: chat
-    litellm_params: {model: openai/gpt-4o, api_base: %q, api_key: sk-x}
-`, up.URL))
+	ts := oneChat(t, up.URL)
 	up.fail.Store(true)
 	var on atomic.Bool
 	on.Store(true)
