@@ -26,6 +26,7 @@ var leakSecrets = []string{
 	"sk-echo-LEAK-0003",    // a deployment whose upstream echoes the key in its 401
 	"azure-key-LEAK-0004",  // an Azure api_key
 	"azure-sec-LEAK-0005",  // an Azure client_secret
+	"azure-tok-LEAK-0006",  // an Azure azure_ad_token
 	"redis-pw-LEAK-0007",   // router_settings.redis_password
 	"db-pw-LEAK-0008",      // general_settings.database_url's password
 	"sk-reload-LEAK-0009",  // a key only in a rejected reload
@@ -62,6 +63,8 @@ func leakConfig(good, echo, refused string) string {
       api_base: %[2]s
       api_key: azure-key-LEAK-0004
       client_secret: azure-sec-LEAK-0005
+  - model_name: az-token
+    litellm_params: {model: azure/other, api_base: %[2]s, azure_ad_token: azure-tok-LEAK-0006}
   - model_name: refused
     litellm_params: {model: openai/refused, api_base: %[3]s/v1, api_key: sk-good-LEAK-0002}
 router_settings:
@@ -140,7 +143,7 @@ func TestNoSecretInOutput(t *testing.T) {
 		if got := call("POST", "/v1/chat/completions", master, chatBody("good", true)); got != 200 {
 			t.Errorf("stream: %d", got)
 		}
-		for _, model := range []string{"echo", "az", "refused"} {
+		for _, model := range []string{"echo", "az", "az-token", "refused"} {
 			for _, stream := range []bool{false, true} {
 				if got := call("POST", "/v1/chat/completions", master, chatBody(model, stream)); got < 400 {
 					t.Errorf("%s: %d, want a failure", model, got)
