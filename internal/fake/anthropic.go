@@ -1,6 +1,7 @@
 package fake
 
 import (
+	"github.com/switchyard/switchyard/internal/openai"
 	"net/http"
 	"strconv"
 )
@@ -72,7 +73,7 @@ func (m *message) head(b []byte) []byte {
 	b = append(b, `{"id":"`...)
 	b = append(b, m.id...)
 	b = append(b, `","type":"message","role":"assistant","model":`...)
-	b = appendString(b, m.model)
+	b = openai.AppendString(b, m.model)
 	return append(b, `,"content":`...)
 }
 
@@ -146,7 +147,7 @@ func writeAnthropicError(w http.ResponseWriter, status int, msg string) {
 	b = append(b, `{"type":"error","error":{"type":"`...)
 	b = append(b, anthropicErrorType(status)...)
 	b = append(b, `","message":`...)
-	b = appendString(b, validString(msg))
+	b = openai.AppendString(b, validString(msg))
 	b = append(b, "}}"...)
 	writeJSON(w, status, b)
 }

@@ -1,6 +1,7 @@
 package fake
 
 import (
+	"github.com/switchyard/switchyard/internal/openai"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -16,7 +17,7 @@ type content struct {
 
 // newContent prepares the content for prefix text.
 func newContent(text string) *content {
-	quoted := appendString(nil, text)
+	quoted := openai.AppendString(nil, text)
 	return &content{prefix: quoted[1 : len(quoted)-1], plain: text == ""}
 }
 
@@ -58,36 +59,6 @@ func (c *content) appendPiece(b []byte, n, i, chunks int) []byte {
 
 // fullSize estimates the bytes of an n-word answer, for pre-sizing buffers.
 func (c *content) fullSize(n int) int { return len(c.prefix) + n*8 + 2 }
-
-// appendString appends s to b as a JSON string. s must be valid UTF-8 (callers guarantee it:
-// options are sanitized, request fields come from encoding/json).
-func appendString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' {
-			continue
-		}
-		b = append(b, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			b = append(b, '\\', c)
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		default:
-			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-		}
-		start = i + 1
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
 
 // appendInt appends n in decimal.
 func appendInt(b []byte, n int) []byte { return strconv.AppendInt(b, int64(n), 10) }

@@ -48,13 +48,3 @@ func words(n int) []string {
 	}
 	return out
 }
-
-func TestAppendString(t *testing.T) {
-	for _, s := range []string{"", "plain", `q"uote\back`, "nl\n\r\ttab\x00\x1f", "ünïcødé ✓ \u2028"} {
-		var got string
-		b := appendString(nil, s)
-		if err := json.Unmarshal(b, &got); err != nil || got != s {
-			t.Errorf("appendString(%q) = %s: round trip %q, %v", s, b, got, err)
-		}
-	}
-}

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
+	"github.com/switchyard/switchyard/internal/openai"
 	"math"
 	"net/http"
 	"strconv"
@@ -56,7 +57,7 @@ func (h *Handler) serveEmbeddings(w http.ResponseWriter, r *http.Request, rt rou
 	}
 	p := promptTokens(body)
 	b = append(b, `],"model":`...)
-	b = appendString(b, model)
+	b = openai.AppendString(b, model)
 	b = append(b, `,"usage":{"prompt_tokens":`...)
 	b = appendInt(b, p)
 	b = append(b, `,"total_tokens":`...)

@@ -8,6 +8,7 @@ package fake
 import (
 	"encoding/json"
 	"errors"
+	"github.com/switchyard/switchyard/internal/openai"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -265,14 +266,14 @@ func writeError(w http.ResponseWriter, fam family, status int, msg string) {
 func writeOpenAIError(w http.ResponseWriter, status int, msg, typ, code string) {
 	b := make([]byte, 0, 96+len(msg))
 	b = append(b, `{"error":{"message":`...)
-	b = appendString(b, validString(msg))
+	b = openai.AppendString(b, validString(msg))
 	b = append(b, `,"type":`...)
-	b = appendString(b, typ)
+	b = openai.AppendString(b, typ)
 	b = append(b, `,"param":null,"code":`...)
 	if code == "" {
 		b = append(b, "null"...)
 	} else {
-		b = appendString(b, code)
+		b = openai.AppendString(b, code)
 	}
 	b = append(b, "}}"...)
 	writeJSON(w, status, b)

@@ -1,6 +1,7 @@
 package fake
 
 import (
+	"github.com/switchyard/switchyard/internal/openai"
 	"net/http"
 	"strconv"
 	"time"
@@ -83,10 +84,10 @@ func (c *completion) head(b []byte, object string) []byte {
 	b = append(b, `","created":`...)
 	b = strconv.AppendInt(b, c.created, 10)
 	b = append(b, `,"model":`...)
-	b = appendString(b, c.model)
+	b = openai.AppendString(b, c.model)
 	b = append(b, `,"system_fingerprint":`...)
 	if name := c.h.opts.Name; name != "" {
-		b = appendString(b, name)
+		b = openai.AppendString(b, name)
 	} else {
 		b = append(b, "null"...)
 	}

@@ -3,7 +3,6 @@ package oaichat
 import (
 	"encoding/json"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/switchyard/switchyard/internal/openai"
 )
@@ -77,76 +76,21 @@ func (c *Chunker) Text(s string) openai.Event {
 	if c.head == nil || c.headOf.id != c.ID || c.headOf.model != c.Model || c.headOf.created != c.Created {
 		c.headOf.id, c.headOf.model, c.headOf.created = c.ID, c.Model, c.Created
 		c.head = append(c.head[:0], `data: {"id":`...)
-		c.head = appendJSONString(c.head, c.ID)
+		c.head = openai.AppendString(c.head, c.ID)
 		c.head = append(c.head, `,"object":"chat.completion.chunk","created":`...)
 		c.head = strconv.AppendInt(c.head, c.Created, 10)
 		c.head = append(c.head, `,"model":`...)
-		c.head = appendJSONString(c.head, c.Model)
+		c.head = openai.AppendString(c.head, c.Model)
 		c.head = append(c.head, `,"choices":[{"index":0,"delta":`...)
 	}
 	const tail = `},"finish_reason":null}]}`
 	raw := make([]byte, 0, len(c.head)+len(`{"content":""`)+len(s)+len(tail)+8)
 	raw = append(raw, c.head...)
 	raw = append(raw, `{"content":`...)
-	raw = appendJSONString(raw, s)
+	raw = openai.AppendString(raw, s)
 	raw = append(raw, tail...)
 	raw = append(raw, "\n\n"...)
 	return openai.Event{Raw: raw, Data: raw[len("data: ") : len(raw)-2]}
-}
-
-// appendJSONString appends s as a JSON string, escaped as encoding/json does (control
-// characters, '"', '\\', '<', '>', '&', U+2028, U+2029; invalid UTF-8 becomes U+FFFD).
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
 
 // ToolCall is a tool call delta.
