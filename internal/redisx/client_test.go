@@ -127,6 +127,31 @@ func TestDoFrozenRedis(t *testing.T) {
 	}
 }
 
+// TestDoByEarlierDeadline: DoBy ends the call at its own deadline when that is earlier than the
+// client's, and counts running out of it against Redis like a timeout.
+func TestDoByEarlierDeadline(t *testing.T) {
+	srv := redistest.Start(t)
+	c, err := New(&config.Redis{Host: "127.0.0.1", Port: srv.Port}, Options{Timeout: 5 * time.Second, Threshold: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ping := func(ctx context.Context, r Cmdable) error { return r.Ping(ctx).Err() }
+	if err := c.DoBy(context.Background(), time.Now().Add(time.Second), ping); err != nil {
+		t.Fatalf("ping: %v", err)
+	}
+	srv.Stop()
+	defer srv.Cont()
+	start := time.Now()
+	err = c.DoBy(context.Background(), time.Now().Add(30*time.Millisecond), ping)
+	if d := time.Since(start); err == nil || d > time.Second {
+		t.Errorf("DoBy 30ms on frozen redis: err %v after %v, want a timeout well before the client's 5s", err, d)
+	}
+	if c.Healthy() {
+		t.Error("running out of DoBy's deadline did not count as a failure")
+	}
+}
+
 // TestDoCallerGone checks that a caller's own cancellation is not held against Redis.
 func TestDoCallerGone(t *testing.T) {
 	srv := redistest.Start(t)

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -8,6 +9,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/switchyard/switchyard/internal/fake"
 	"github.com/switchyard/switchyard/internal/redisx/redistest"
@@ -45,6 +48,16 @@ func BenchmarkRedisStore(b *testing.B) {
 	for range 5 {
 		for _, gw := range gateways {
 			runParallelPosts(b, gw.name, client, gw.g.URL+"/v1/chat/completions", body)
+		}
+	}
+	// Redis's own CPU per script (it shares the cores with everything else here).
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr()})
+	defer rdb.Close()
+	if info, err := rdb.Info(context.Background(), "commandstats").Result(); err == nil {
+		for _, line := range strings.Split(info, "\n") {
+			if strings.HasPrefix(line, "cmdstat_evalsha:") || strings.HasPrefix(line, "cmdstat_eval:") {
+				b.Log(strings.TrimSpace(line))
+			}
 		}
 	}
 	if st := gateways[1].g.srv.redis.usage.Stats(); st.Fallbacks > 0 {

@@ -20,11 +20,15 @@ const (
 // instancesKey is the heartbeat set.
 func (s *Redis) instancesKey() string { return s.prefix + "instances" }
 
-// loop refreshes the mirror every Refresh and beats every Heartbeat until Close.
+// loop beats and loads the reserve script at once, then refreshes the mirror every Refresh and
+// beats every Heartbeat until Close.
 func (s *Redis) loop() {
 	defer s.wg.Done()
 	ctx := context.Background()
 	s.heartbeat(ctx)
+	// Load the reserve script now, so the first requests' EVALSHA finds it (no NOSCRIPT, then
+	// EVAL with the whole body, on the request path).
+	_ = s.c.Do(ctx, func(ctx context.Context, r redisx.Cmdable) error { return reserveScript.Load(ctx, r).Err() })
 	rt := time.NewTicker(s.refresh)
 	defer rt.Stop()
 	ht := time.NewTicker(s.beat)
