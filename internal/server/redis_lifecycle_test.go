@@ -103,7 +103,8 @@ func TestRedisBadAtStartup(t *testing.T) {
 		name, router, want string
 	}{
 		{"unreachable host", redisRouter(redistest.FreePort(t), ""), "connection refused"},
-		{"wrong password", redisRouter(srv.Port, "wrong-password"), "WRONGPASS"},
+		// redis_timeout 1 s: on a loaded machine the 50 ms default can time out before WRONGPASS.
+		{"wrong password", "  redis_timeout: 1\n" + redisRouter(srv.Port, "wrong-password"), "WRONGPASS"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
