@@ -165,9 +165,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 		if host == "0.0.0.0" || host == "" || host == "::" {
 			host = "127.0.0.1"
 		}
+		base := net.JoinHostPort(host, strconv.Itoa(addr.Port))
 		fmt.Fprintf(stdout, "Switchyard demo is running on http://%s. Try:\n\n"+
-			"curl http://%s/v1/chat/completions -H 'Content-Type: application/json' -d '{\"model\": \"gpt-3.5-turbo\", \"messages\": [{\"role\": \"user\", \"content\": \"what llm are you\"}]}'\n\n",
-			net.JoinHostPort(host, strconv.Itoa(addr.Port)), net.JoinHostPort(host, strconv.Itoa(addr.Port)))
+			"curl http://%s/v1/chat/completions -H 'Content-Type: application/json' -d '{\"model\": \"gpt-3.5-turbo\", \"messages\": [{\"role\": \"user\", \"content\": \"what llm are you\"}]}'\n\n"+
+			"Dashboard: http://%s/ui   Metrics: http://%s/metrics\n\n",
+			base, base, base, base)
 	}
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
