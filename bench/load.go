@@ -25,6 +25,9 @@ type endpoint struct {
 	Model  string      // "model" of the request body
 	Header http.Header // extra request headers (peers)
 	PID    int         // process whose CPU and memory are measured; 0: none
+	// AlsoCPU are more processes whose CPU counts as this target's (switchyard-redis: its
+	// redis-server); their memory does not.
+	AlsoCPU []int
 }
 
 // reqSpec is one prepared request, sent many times.

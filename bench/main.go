@@ -69,7 +69,7 @@ func parseFlags(args []string, root string, stderr io.Writer) (*options, error) 
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "load time per target per scenario")
 	fs.IntVar(&o.concurrency, "concurrency", 0, "override the concurrency of every closed-loop scenario")
 	fs.IntVar(&o.requests, "requests", 0, "cap on requests per target per scenario (0: none)")
-	fs.StringVar(&list, "scenarios", "all", "comma list: c1,c16,c32,c64,stream16,open2000,quota-short,quota-16k,idle8000")
+	fs.StringVar(&list, "scenarios", "all", "comma list: c1,c16,c32,c64,stream16,open2000,quota-short,quota-16k,quota-redis-short,quota-redis-16k,idle8000")
 	fs.Func("peer", "another gateway: NAME=URL[,Header:Value…] (repeatable; {upstream} in a value is the fake upstream's /v1 URL)", func(s string) error {
 		p, err := parsePeer(s)
 		o.peers = append(o.peers, p)
@@ -195,7 +195,7 @@ func newRun(o *options, soft, hard uint64, fl *fleet) *Run {
 	s, h := procNoFile(fl.sy.PID)
 	m.GatewayFiles = s + "/" + h
 	return &Run{
-		Date: time.Now().UTC().Format(time.RFC3339), Command: o.command, Machine: m,
+		Date: time.Now().UTC().Format(time.RFC3339), Command: o.command, Machine: m, Notes: fl.notes,
 		Settings: Settings{
 			Duration: o.duration.String(), Slices: o.slices, Warmup: o.warmup.String(),
 			StreamGap: o.streamGap.String(), Arrivals: o.arrivals, Requests: o.requests,
@@ -209,6 +209,10 @@ func measureAll(ctx context.Context, o *options, fl *fleet, rep *Run, stderr io.
 	for _, sc := range o.scenarios {
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		if sc.Redis && fl.syRedis == nil {
+			fmt.Fprintf(stderr, "bench: %s skipped: no redis-server\n", sc.Name)
+			continue
 		}
 		fmt.Fprintf(stderr, "bench: %s\n", sc.Name)
 		if !sc.Idle {

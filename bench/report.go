@@ -86,7 +86,9 @@ const mdIntro = `
 zero latency; a 20-chunk stream; a stream that sends one chunk and then idles), a **floor** per
 profile (` + "`bench/floor`" + `: a plain ` + "`httputil.ReverseProxy`" + ` with a keep-alive pool sized for the load,
 HTTP/1.1 upstream, flush per write), and Switchyard twice (three deployments per model group,
-simple-shuffle; and usage-based routing with rpm/tpm set too high to bind). Its own load generator
+simple-shuffle; and usage-based routing with rpm/tpm set too high to bind), plus, for the
+` + "`quota-redis-*`" + ` scenarios, a redis-server and a third Switchyard using it as its usage store
+(target ` + "`switchyard-redis`" + `, its CPU including redis-server's). Its own load generator
 (closed loop at fixed concurrency, or open loop at a fixed rate with Poisson arrivals) sends the
 same requests to each target, interleaved in short slices so machine drift hits all alike:
 ` + "`direct`" + ` (straight to fakellm), ` + "`floor`" + `, ` + "`switchyard`" + `, and any ` + "`--peer NAME=URL[,Header:Value…]`" + `.
@@ -160,6 +162,7 @@ func markdown(run *Run) string {
 	}
 	writeLoadTable(&b, run.Results)
 	writeRatioTable(&b, run.Results)
+	writeRedisTable(&b, run.Results)
 	writeIdleTable(&b, run.Results)
 	writeErrors(&b, run.Results)
 	return b.String()
@@ -207,6 +210,31 @@ func writeRatioTable(b *strings.Builder, rs []Result) {
 	}
 	b.WriteString("\nRatios to the floor (target ÷ floor; lower is better except req/s):\n\n")
 	b.WriteString("| scenario | target | CPU per request | req/s | p50 | +p50 | peak RSS |\n|---|---|--:|--:|--:|--:|--:|\n")
+	b.WriteString(strings.Join(rows, "\n") + "\n")
+}
+
+// writeRedisTable writes, per Redis scenario, switchyard-redis against switchyard (memory
+// store) of the same scenario: the issue 5 throughput ratio, and where the CPU went.
+func writeRedisTable(b *strings.Builder, rs []Result) {
+	var rows []string
+	for _, r := range rs {
+		if r.Target != redisName {
+			continue
+		}
+		m, ok := find(rs, r.Scenario, switchyardName)
+		if !ok {
+			continue
+		}
+		rows = append(rows, fmt.Sprintf("| %s | %.0f | %.0f | %s | %s | %s | %s | %s |", r.Scenario, r.RPS, m.RPS,
+			ratio(r.RPS, m.RPS, true), measured(m, fmt.Sprintf("%.3f", m.CPUPer1k)),
+			measured(r, fmt.Sprintf("%.3f", r.CPUPer1k-r.AlsoCPUPer1k)), measured(r, fmt.Sprintf("%.3f", r.AlsoCPUPer1k)),
+			ratio(r.CPUPer1k, m.CPUPer1k, r.Measured && m.Measured)))
+	}
+	if len(rows) == 0 {
+		return
+	}
+	b.WriteString("\nRedis store vs memory store, same scenario, interleaved (CPU s/1k: Switchyard's, and redis-server's):\n\n")
+	b.WriteString("| scenario | redis req/s | memory req/s | req/s redis ÷ memory | memory CPU | redis: switchyard CPU | redis: redis-server CPU | CPU redis ÷ memory |\n|---|--:|--:|--:|--:|--:|--:|--:|\n")
 	b.WriteString(strings.Join(rows, "\n") + "\n")
 }
 

@@ -29,29 +29,34 @@ type Result struct {
 	Open         *openStats   `json:"open_loop,omitempty"`
 	Measured     bool         `json:"measured"` // a process was found to measure CPU and memory
 	PID          int          `json:"pid,omitempty"`
-	CPUSeconds   float64      `json:"cpu_seconds"`        // utime+stime of the process under load
+	CPUSeconds   float64      `json:"cpu_seconds"`        // utime+stime of the process (and AlsoCPU) under load
 	CPUPer1k     float64      `json:"cpu_seconds_per_1k"` // CPUSeconds per 1,000 requests
-	PeakRSSMiB   float64      `json:"peak_rss_mib"`
-	Idle         *IdleResult  `json:"idle,omitempty"`
+	// AlsoCPUPer1k is the part of CPUPer1k used by the endpoint's AlsoCPU processes
+	// (switchyard-redis: its redis-server).
+	AlsoCPUPer1k float64     `json:"also_cpu_seconds_per_1k,omitempty"`
+	PeakRSSMiB   float64     `json:"peak_rss_mib"`
+	Idle         *IdleResult `json:"idle,omitempty"`
 }
 
 // meter measures a process's CPU and peak memory over an interval.
 type meter struct {
 	pid       int
-	cpu0      int64
+	also      []int // more processes whose CPU is added (not their memory)
+	cpu0      int64 // CPU ticks of pid and also at the start
+	also0     int64 // CPU ticks of also at the start
 	hwmReset  bool
 	peakKiB   int64
 	stop, end chan struct{}
 }
 
-// startMeter starts measuring pid; a pid of 0 measures nothing.
-func startMeter(pid int) *meter {
-	m := &meter{pid: pid, stop: make(chan struct{}), end: make(chan struct{})}
+// startMeter starts measuring pid, adding the CPU of also; a pid of 0 measures nothing.
+func startMeter(pid int, also ...int) *meter {
+	m := &meter{pid: pid, also: also, stop: make(chan struct{}), end: make(chan struct{})}
 	if pid == 0 {
 		close(m.end)
 		return m
 	}
-	m.cpu0, _ = procCPUTicks(pid)
+	m.cpu0, m.also0 = m.cpuTicks()
 	m.hwmReset = resetPeakRSS(pid)
 	go func() {
 		defer close(m.end)
@@ -71,35 +76,48 @@ func startMeter(pid int) *meter {
 	return m
 }
 
-// finish ends the measurement: CPU ticks used since start, and the peak RSS in KiB (VmHWM
-// when it could be reset at the start, else the highest sampled VmRSS).
-func (m *meter) finish() (ticks, peakKiB int64) {
+// finish ends the measurement: CPU ticks used since start (of pid and also together, and of
+// also alone), and the peak RSS of pid in KiB (VmHWM when it could be reset at the start,
+// else the highest sampled VmRSS).
+func (m *meter) finish() (ticks, alsoTicks, peakKiB int64) {
 	close(m.stop)
 	<-m.end
 	if m.pid == 0 {
-		return 0, 0
+		return 0, 0, 0
 	}
-	cpu1, _ := procCPUTicks(m.pid)
+	cpu1, also1 := m.cpuTicks()
 	if mi, err := procMem(m.pid); err == nil {
 		m.peakKiB = max(m.peakKiB, mi.RSS)
 		if m.hwmReset {
 			m.peakKiB = max(m.peakKiB, mi.HWM)
 		}
 	}
-	return cpu1 - m.cpu0, m.peakKiB
+	return cpu1 - m.cpu0, also1 - m.also0, m.peakKiB
+}
+
+// cpuTicks returns the CPU ticks used so far by the measured process and the also
+// processes together, and by the also processes alone.
+func (m *meter) cpuTicks() (all, also int64) {
+	for _, pid := range m.also {
+		t, _ := procCPUTicks(pid)
+		also += t
+	}
+	t, _ := procCPUTicks(m.pid)
+	return t + also, also
 }
 
 // runState is one target's progress through one scenario.
 type runState struct {
-	t       target
-	ep      endpoint
-	rs      reqSpec
-	client  *http.Client
-	rec     recorder
-	elapsed time.Duration
-	ticks   int64
-	peakKiB int64
-	open    openStats
+	t         target
+	ep        endpoint
+	rs        reqSpec
+	client    *http.Client
+	rec       recorder
+	elapsed   time.Duration
+	ticks     int64 // CPU of the target's processes (AlsoCPU included)
+	alsoTicks int64 // CPU of its AlsoCPU processes
+	peakKiB   int64
+	open      openStats
 }
 
 // runScenario runs sc against every target that takes part, in o.slices rounds of short
@@ -137,7 +155,7 @@ func runScenario(ctx context.Context, sc scenario, targets []target, o *options)
 			if ctx.Err() != nil {
 				break
 			}
-			m := startMeter(st.ep.PID)
+			m := startMeter(st.ep.PID, st.ep.AlsoCPU...)
 			if sc.Rate > 0 {
 				ost, el := runOpen(ctx, st, sc, conc, slice, int(limit), o.arrivals, int64(round))
 				st.open.Scheduled += ost.Scheduled
@@ -146,8 +164,9 @@ func runScenario(ctx context.Context, sc scenario, targets []target, o *options)
 			} else {
 				st.elapsed += closedLoop(ctx, st.client, st.rs, conc, slice, limit, &st.rec)
 			}
-			ticks, peak := m.finish()
+			ticks, also, peak := m.finish()
 			st.ticks += ticks
+			st.alsoTicks += also
 			st.peakKiB = max(st.peakKiB, peak)
 		}
 	}
@@ -192,6 +211,7 @@ func (st *runState) result(sc scenario, tick int) Result {
 		r.CPUSeconds = float64(st.ticks) / float64(tick)
 		if n := r.Requests + r.Errors; n > 0 {
 			r.CPUPer1k = r.CPUSeconds / float64(n) * 1000
+			r.AlsoCPUPer1k = float64(st.alsoTicks) / float64(tick) / float64(n) * 1000
 		}
 		r.PeakRSSMiB = float64(st.peakKiB) / 1024
 	}

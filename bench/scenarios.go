@@ -28,6 +28,7 @@ type scenario struct {
 	Rate        float64 // open loop requests per second; 0 = closed loop
 	PromptBytes int     // size of the user message
 	Quota       bool    // Switchyard with usage-based routing and rpm/tpm quotas
+	Redis       bool    // with Quota: also the Redis-store Switchyard (target switchyard-redis)
 	Idle        bool    // idle streams for memory per stream; Concurrency is the stream count
 }
 
@@ -45,6 +46,8 @@ var allScenarios = []scenario{
 	{Name: "open2000", Profile: fastProfile, Concurrency: 512, Rate: 2000},
 	{Name: "quota-short", Profile: fastProfile, Concurrency: 32, Quota: true},
 	{Name: "quota-16k", Profile: fastProfile, Concurrency: 32, Quota: true, PromptBytes: 16 << 10},
+	{Name: "quota-redis-short", Profile: fastProfile, Concurrency: 32, Quota: true, Redis: true},
+	{Name: "quota-redis-16k", Profile: fastProfile, Concurrency: 32, Quota: true, Redis: true, PromptBytes: 16 << 10},
 	{Name: "idle8000", Profile: idleProfile, Stream: true, Concurrency: 8000, Idle: true},
 }
 
@@ -80,6 +83,9 @@ const (
 	directName     = "direct"
 	floorName      = "floor"
 	switchyardName = "switchyard"
+	// redisName is Switchyard with the Redis usage store; it takes part only in the Redis
+	// scenarios, where "switchyard" is the same config with the memory store, interleaved.
+	redisName = "switchyard-redis"
 )
 
 // target is one address the harness sends every scenario's requests to.
@@ -112,7 +118,7 @@ func parsePeer(s string) (peerSpec, error) {
 		return peerSpec{}, fmt.Errorf("--peer %q: the harness only talks to loopback addresses", s)
 	}
 	switch name {
-	case directName, floorName, switchyardName:
+	case directName, floorName, switchyardName, redisName:
 		return peerSpec{}, fmt.Errorf("--peer %q: the name %q is taken", s, name)
 	}
 	p := peerSpec{Name: name, Base: strings.TrimRight(parts[0], "/"), Header: http.Header{}}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -41,8 +42,23 @@ func TestSmoke(t *testing.T) {
 	for _, r := range got.Results {
 		seen[r.Scenario+"/"+r.Target] = r
 	}
+	_, lookErr := exec.LookPath("redis-server")
+	haveRedis := lookErr == nil
+	if !haveRedis && os.Getenv("CI") != "" {
+		t.Errorf("redis-server not found and CI is set: %v", lookErr)
+	}
 	for _, sc := range allScenarios {
-		for _, tg := range []string{directName, floorName, switchyardName} {
+		targets := []string{directName, floorName, switchyardName}
+		switch {
+		case sc.Redis && !haveRedis:
+			if _, ok := seen[sc.Name+"/"+switchyardName]; ok || !strings.Contains(stdout.String(), "no redis-server") {
+				t.Errorf("%s: without redis-server, want the scenario skipped with a note", sc.Name)
+			}
+			continue
+		case sc.Redis:
+			targets = append(targets, redisName)
+		}
+		for _, tg := range targets {
 			r, ok := seen[sc.Name+"/"+tg]
 			switch {
 			case sc.Idle && tg == directName:
@@ -69,4 +85,22 @@ func TestSmoke(t *testing.T) {
 	if !strings.Contains(string(md), "| c1 | switchyard |") || !strings.Contains(stdout.String(), "| idle8000 | floor |") {
 		t.Errorf("markdown lacks the tables:\n%s", md)
 	}
+	if haveRedis && !strings.Contains(string(md), "| quota-redis-short | ") {
+		t.Errorf("markdown lacks the Redis vs memory table:\n%s", md)
+	}
+	for _, r := range got.Results {
+		if r.Target == redisName && !sceneRedis(r.Scenario) {
+			t.Errorf("%s/%s: the Redis target takes part only in Redis scenarios", r.Scenario, r.Target)
+		}
+	}
+}
+
+// sceneRedis reports whether the named scenario is a Redis one.
+func sceneRedis(name string) bool {
+	for _, sc := range allScenarios {
+		if sc.Name == name {
+			return sc.Redis
+		}
+	}
+	return false
 }
