@@ -163,6 +163,7 @@ func markdown(run *Run) string {
 	writeLoadTable(&b, run.Results)
 	writeRatioTable(&b, run.Results)
 	writeRedisTable(&b, run.Results)
+	writeQuotaTable(&b, run.Results)
 	writeIdleTable(&b, run.Results)
 	writeErrors(&b, run.Results)
 	return b.String()
@@ -235,6 +236,31 @@ func writeRedisTable(b *strings.Builder, rs []Result) {
 	}
 	b.WriteString("\nRedis store vs memory store, same scenario, interleaved (CPU s/1k: Switchyard's, and redis-server's):\n\n")
 	b.WriteString("| scenario | redis req/s | memory req/s | req/s redis ÷ memory | memory CPU | redis: switchyard CPU | redis: redis-server CPU | CPU redis ÷ memory |\n|---|--:|--:|--:|--:|--:|--:|--:|\n")
+	b.WriteString(strings.Join(rows, "\n") + "\n")
+}
+
+// writeQuotaTable writes, per memory-store quota scenario, switchyard (usage-based routing with
+// rpm/tpm) against switchyard-noquota (simple-shuffle, no quotas), interleaved: issue 3's "quotas
+// on vs off", in the gateway process's CPU alone.
+func writeQuotaTable(b *strings.Builder, rs []Result) {
+	var rows []string
+	for _, off := range rs {
+		if off.Target != noQuotaName {
+			continue
+		}
+		on, ok := find(rs, off.Scenario, switchyardName)
+		if !ok {
+			continue
+		}
+		rows = append(rows, fmt.Sprintf("| %s | %.0f | %.0f | %s | %s | %s |", off.Scenario, on.RPS, off.RPS,
+			measured(on, fmt.Sprintf("%.3f", on.CPUPer1k)), measured(off, fmt.Sprintf("%.3f", off.CPUPer1k)),
+			ratio(on.CPUPer1k, off.CPUPer1k, on.Measured && off.Measured)))
+	}
+	if len(rows) == 0 {
+		return
+	}
+	b.WriteString("\nQuotas on vs off, same scenario, interleaved (CPU s/1k of the Switchyard process):\n\n")
+	b.WriteString("| scenario | on req/s | off req/s | on CPU | off CPU | CPU on ÷ off |\n|---|--:|--:|--:|--:|--:|\n")
 	b.WriteString(strings.Join(rows, "\n") + "\n")
 }
 

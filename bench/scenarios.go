@@ -86,6 +86,9 @@ const (
 	// redisName is Switchyard with the Redis usage store; it takes part only in the Redis
 	// scenarios, where "switchyard" is the same config with the memory store, interleaved.
 	redisName = "switchyard-redis"
+	// noQuotaName is Switchyard with simple-shuffle and no quotas; it takes part only in the
+	// memory-store quota scenarios, interleaved with "switchyard" (quotas on): issue 3's on vs off.
+	noQuotaName = "switchyard-noquota"
 )
 
 // target is one address the harness sends every scenario's requests to.
@@ -118,7 +121,7 @@ func parsePeer(s string) (peerSpec, error) {
 		return peerSpec{}, fmt.Errorf("--peer %q: the harness only talks to loopback addresses", s)
 	}
 	switch name {
-	case directName, floorName, switchyardName, redisName:
+	case directName, floorName, switchyardName, redisName, noQuotaName:
 		return peerSpec{}, fmt.Errorf("--peer %q: the name %q is taken", s, name)
 	}
 	p := peerSpec{Name: name, Base: strings.TrimRight(parts[0], "/"), Header: http.Header{}}

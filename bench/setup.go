@@ -144,6 +144,9 @@ func startFleet(ctx context.Context, ps *procSet, bin string, o *options) (*flee
 			return endpoint{URL: chatURL("http://" + p.Addr), Model: model, PID: p.PID}, true
 		}},
 	}
+	f.targets = append(f.targets, target{Name: noQuotaName, resolve: func(sc scenario) (endpoint, bool) {
+		return endpoint{URL: chatURL("http://" + f.sy.Addr), Model: "bench", PID: f.sy.PID}, sc.Quota && !sc.Redis
+	}})
 	if f.syRedis != nil {
 		f.targets = append(f.targets, target{Name: redisName, resolve: func(sc scenario) (endpoint, bool) {
 			return endpoint{URL: chatURL("http://" + f.syRedis.Addr), Model: "bench", PID: f.syRedis.PID,

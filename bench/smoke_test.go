@@ -57,6 +57,8 @@ func TestSmoke(t *testing.T) {
 			continue
 		case sc.Redis:
 			targets = append(targets, redisName)
+		case sc.Quota:
+			targets = append(targets, noQuotaName)
 		}
 		for _, tg := range targets {
 			r, ok := seen[sc.Name+"/"+tg]
@@ -85,12 +87,18 @@ func TestSmoke(t *testing.T) {
 	if !strings.Contains(string(md), "| c1 | switchyard |") || !strings.Contains(stdout.String(), "| idle8000 | floor |") {
 		t.Errorf("markdown lacks the tables:\n%s", md)
 	}
+	if !strings.Contains(string(md), "Quotas on vs off") || !strings.Contains(string(md), "| quota-16k | switchyard-noquota |") {
+		t.Errorf("markdown lacks the quotas on vs off table:\n%s", md)
+	}
 	if haveRedis && !strings.Contains(string(md), "| quota-redis-short | ") {
 		t.Errorf("markdown lacks the Redis vs memory table:\n%s", md)
 	}
 	for _, r := range got.Results {
 		if r.Target == redisName && !sceneRedis(r.Scenario) {
 			t.Errorf("%s/%s: the Redis target takes part only in Redis scenarios", r.Scenario, r.Target)
+		}
+		if r.Target == noQuotaName && (sceneRedis(r.Scenario) || !strings.HasPrefix(r.Scenario, "quota-")) {
+			t.Errorf("%s/%s: the no-quota target takes part only in memory-store quota scenarios", r.Scenario, r.Target)
 		}
 	}
 }
