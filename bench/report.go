@@ -214,54 +214,51 @@ func writeRatioTable(b *strings.Builder, rs []Result) {
 	b.WriteString(strings.Join(rows, "\n") + "\n")
 }
 
-// writeRedisTable writes, per Redis scenario, switchyard-redis against switchyard (memory
-// store) of the same scenario: the issue 5 throughput ratio, and where the CPU went.
-func writeRedisTable(b *strings.Builder, rs []Result) {
+// writePairTable writes one row per scenario where target ran beside switchyard (interleaved):
+// row formats the pair (r is target's result, sy switchyard's). Nothing when there is none.
+func writePairTable(b *strings.Builder, rs []Result, target, title, header string, row func(r, sy Result) string) {
 	var rows []string
 	for _, r := range rs {
-		if r.Target != redisName {
+		if r.Target != target {
 			continue
 		}
-		m, ok := find(rs, r.Scenario, switchyardName)
-		if !ok {
-			continue
+		if sy, ok := find(rs, r.Scenario, switchyardName); ok {
+			rows = append(rows, row(r, sy))
 		}
-		rows = append(rows, fmt.Sprintf("| %s | %.0f | %.0f | %s | %s | %s | %s | %s |", r.Scenario, r.RPS, m.RPS,
-			ratio(r.RPS, m.RPS, true), measured(m, fmt.Sprintf("%.3f", m.CPUPer1k)),
-			measured(r, fmt.Sprintf("%.3f", r.CPUPer1k-r.AlsoCPUPer1k)), measured(r, fmt.Sprintf("%.3f", r.AlsoCPUPer1k)),
-			ratio(r.CPUPer1k, m.CPUPer1k, r.Measured && m.Measured)))
 	}
 	if len(rows) == 0 {
 		return
 	}
-	b.WriteString("\nRedis store vs memory store, same scenario, interleaved (CPU s/1k: Switchyard's, and redis-server's):\n\n")
-	b.WriteString("| scenario | redis req/s | memory req/s | req/s redis ÷ memory | memory CPU | redis: switchyard CPU | redis: redis-server CPU | CPU redis ÷ memory |\n|---|--:|--:|--:|--:|--:|--:|--:|\n")
+	b.WriteString("\n" + title + "\n\n" + header + "\n")
 	b.WriteString(strings.Join(rows, "\n") + "\n")
+}
+
+// writeRedisTable writes, per Redis scenario, switchyard-redis against switchyard (memory
+// store) of the same scenario: the issue 5 throughput ratio, and where the CPU went.
+func writeRedisTable(b *strings.Builder, rs []Result) {
+	writePairTable(b, rs, redisName,
+		"Redis store vs memory store, same scenario, interleaved (CPU s/1k: Switchyard's, and redis-server's):",
+		"| scenario | redis req/s | memory req/s | req/s redis ÷ memory | memory CPU | redis: switchyard CPU | redis: redis-server CPU | CPU redis ÷ memory |\n|---|--:|--:|--:|--:|--:|--:|--:|",
+		func(r, m Result) string {
+			return fmt.Sprintf("| %s | %.0f | %.0f | %s | %s | %s | %s | %s |", r.Scenario, r.RPS, m.RPS,
+				ratio(r.RPS, m.RPS, true), measured(m, fmt.Sprintf("%.3f", m.CPUPer1k)),
+				measured(r, fmt.Sprintf("%.3f", r.CPUPer1k-r.AlsoCPUPer1k)), measured(r, fmt.Sprintf("%.3f", r.AlsoCPUPer1k)),
+				ratio(r.CPUPer1k, m.CPUPer1k, r.Measured && m.Measured))
+		})
 }
 
 // writeQuotaTable writes, per memory-store quota scenario, switchyard (usage-based routing with
 // rpm/tpm) against switchyard-noquota (simple-shuffle, no quotas), interleaved: issue 3's "quotas
 // on vs off", in the gateway process's CPU alone.
 func writeQuotaTable(b *strings.Builder, rs []Result) {
-	var rows []string
-	for _, off := range rs {
-		if off.Target != noQuotaName {
-			continue
-		}
-		on, ok := find(rs, off.Scenario, switchyardName)
-		if !ok {
-			continue
-		}
-		rows = append(rows, fmt.Sprintf("| %s | %.0f | %.0f | %s | %s | %s |", off.Scenario, on.RPS, off.RPS,
-			measured(on, fmt.Sprintf("%.3f", on.CPUPer1k)), measured(off, fmt.Sprintf("%.3f", off.CPUPer1k)),
-			ratio(on.CPUPer1k, off.CPUPer1k, on.Measured && off.Measured)))
-	}
-	if len(rows) == 0 {
-		return
-	}
-	b.WriteString("\nQuotas on vs off, same scenario, interleaved (CPU s/1k of the Switchyard process):\n\n")
-	b.WriteString("| scenario | on req/s | off req/s | on CPU | off CPU | CPU on ÷ off |\n|---|--:|--:|--:|--:|--:|\n")
-	b.WriteString(strings.Join(rows, "\n") + "\n")
+	writePairTable(b, rs, noQuotaName,
+		"Quotas on vs off, same scenario, interleaved (CPU s/1k of the Switchyard process):",
+		"| scenario | on req/s | off req/s | on CPU | off CPU | CPU on ÷ off |\n|---|--:|--:|--:|--:|--:|",
+		func(off, on Result) string {
+			return fmt.Sprintf("| %s | %.0f | %.0f | %s | %s | %s |", off.Scenario, on.RPS, off.RPS,
+				measured(on, fmt.Sprintf("%.3f", on.CPUPer1k)), measured(off, fmt.Sprintf("%.3f", off.CPUPer1k)),
+				ratio(on.CPUPer1k, off.CPUPer1k, on.Measured && off.Measured))
+		})
 }
 
 // writeIdleTable writes the idle-streams results.
