@@ -3,6 +3,7 @@ package usage
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -26,6 +27,17 @@ type meter struct {
 	head     int64 // newest second the ring has been advanced to
 	req, tok int64 // sums over the window; never negative
 	buckets  [ring]bucket
+	// pubHead, pubReq and pubTok are head, req and tok as of the last change, stored after
+	// every change under mu (head last), so Used can answer for the current second without
+	// the lock that Reserve and Settle contend for.
+	pubHead, pubReq, pubTok atomic.Int64
+}
+
+// publish makes head, req and tok visible to Used's lock-free path. Caller holds mt.mu.
+func (mt *meter) publish() {
+	mt.pubReq.Store(mt.req)
+	mt.pubTok.Store(mt.tok)
+	mt.pubHead.Store(mt.head)
 }
 
 // Memory is the single-instance Store: per-deployment rolling windows of 61 one-second buckets
@@ -80,6 +92,7 @@ func (mt *meter) advance(now int64) int64 {
 		*b = bucket{sec: s}
 	}
 	mt.head = now
+	mt.publish()
 	return now
 }
 
@@ -130,6 +143,7 @@ func (m *Memory) Reserve(_ context.Context, cands []Candidate, tokens int64) (in
 			b.tok += tokens
 			mt.req++
 			mt.tok += tokens
+			mt.publish()
 			mt.mu.Unlock()
 			if at != sec {
 				now = time.Unix(at, 0)
@@ -220,18 +234,25 @@ func (m *Memory) adjust(r Reservation, dreq, dtok int64) {
 	b.tok += dtok
 	mt.req += dreq
 	mt.tok += dtok
+	mt.publish()
 }
 
 // Used implements Store: id's requests and tokens (estimates of unsettled reservations
 // included) over the window ending now. An id never reserved on reports zero and creates no
-// state.
+// state. Within the second of the last change it reads published sums without locking (the
+// filter, the strategy and the rate-limit headers call it several times per request); the
+// lock is taken only to advance the window.
 func (m *Memory) Used(id string) Used {
 	mt := m.meter(id, false)
 	if mt == nil {
 		return Used{}
 	}
+	now := m.now().Unix()
+	if mt.pubHead.Load() == now {
+		return Used{Requests: mt.pubReq.Load(), Tokens: mt.pubTok.Load()}
+	}
 	mt.mu.Lock()
 	defer mt.mu.Unlock()
-	mt.advance(m.now().Unix())
+	mt.advance(now)
 	return Used{Requests: mt.req, Tokens: mt.tok}
 }
