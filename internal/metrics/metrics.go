@@ -8,6 +8,7 @@ package metrics
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -52,6 +53,37 @@ type Metrics struct {
 	retries     *prometheus.CounterVec
 	fallbacks   *prometheus.CounterVec
 	perDeployed []*prometheus.MetricVec
+	// hot caches, per Labels, the series every successful request updates (Labels →
+	// *hotSeries), so the request path does not hash label values into each vector every time.
+	hot sync.Map
+}
+
+// hotSeries are one deployment's series on the success path: a 200 request, a successful
+// attempt, its latency, TTFT, tokens and latency per token. Each is resolved on first use, so
+// a series appears only once something is recorded in it.
+type hotSeries struct {
+	requestsOK, attemptsOK, inTokens, outTokens lazy[prometheus.Counter]
+	latency, ttft, perToken                     lazy[prometheus.Observer]
+}
+
+// lazy holds a value made once, on first get.
+type lazy[T any] struct {
+	once sync.Once
+	v    T
+}
+
+func (z *lazy[T]) get(make func() T) T {
+	z.once.Do(func() { z.v = make() })
+	return z.v
+}
+
+// series returns l's hot series.
+func (m *Metrics) series(l Labels) *hotSeries {
+	if v, ok := m.hot.Load(l); ok {
+		return v.(*hotSeries)
+	}
+	v, _ := m.hot.LoadOrStore(l, new(hotSeries))
+	return v.(*hotSeries)
 }
 
 var depLabels = []string{"model_group", "deployment", "provider"}
@@ -110,31 +142,39 @@ type Labels struct{ Group, Deployment, Provider string }
 // Request records a finished client request. l.Deployment is empty when no deployment was
 // tried (bad request, unknown model). status is the HTTP status sent to the client.
 func (m *Metrics) Request(l Labels, outcome string, status int, took time.Duration) {
-	m.requests.WithLabelValues(l.Group, l.Deployment, l.Provider, outcome, strconv.Itoa(status)).Inc()
-	m.latency.WithLabelValues(l.Group, l.Deployment, l.Provider).Observe(took.Seconds())
+	h := m.series(l)
+	if outcome == "success" && status == http.StatusOK {
+		h.requestsOK.get(func() prometheus.Counter {
+			return m.requests.WithLabelValues(l.Group, l.Deployment, l.Provider, outcome, "200")
+		}).Inc()
+	} else {
+		m.requests.WithLabelValues(l.Group, l.Deployment, l.Provider, outcome, strconv.Itoa(status)).Inc()
+	}
+	h.latency.get(func() prometheus.Observer { return m.latency.WithLabelValues(l.Group, l.Deployment, l.Provider) }).
+		Observe(took.Seconds())
 }
 
 // Attempt records a finished upstream attempt: errClass is "" on success. ttft is the
 // stream's time to its first token (0: not a stream, not committed); took the attempt's
 // duration (to a stream's end); in and out the tokens it reported (0 when none).
 func (m *Metrics) Attempt(l Labels, errClass string, ttft, took time.Duration, in, out int) {
-	outcome := "success"
 	if errClass != "" {
-		outcome = "error"
-	}
-	m.attempts.WithLabelValues(l.Group, l.Deployment, l.Provider, outcome, errClass).Inc()
-	if errClass != "" {
+		m.attempts.WithLabelValues(l.Group, l.Deployment, l.Provider, "error", errClass).Inc()
 		return
 	}
+	g, d, p := l.Group, l.Deployment, l.Provider
+	h := m.series(l)
+	h.attemptsOK.get(func() prometheus.Counter { return m.attempts.WithLabelValues(g, d, p, "success", "") }).Inc()
 	if ttft > 0 {
-		m.ttft.WithLabelValues(l.Group, l.Deployment, l.Provider).Observe(ttft.Seconds())
+		h.ttft.get(func() prometheus.Observer { return m.ttft.WithLabelValues(g, d, p) }).Observe(ttft.Seconds())
 	}
 	if in > 0 {
-		m.inTokens.WithLabelValues(l.Group, l.Deployment, l.Provider).Add(float64(in))
+		h.inTokens.get(func() prometheus.Counter { return m.inTokens.WithLabelValues(g, d, p) }).Add(float64(in))
 	}
 	if out > 0 {
-		m.outTokens.WithLabelValues(l.Group, l.Deployment, l.Provider).Add(float64(out))
-		m.perToken.WithLabelValues(l.Group, l.Deployment, l.Provider).Observe(took.Seconds() / float64(out))
+		h.outTokens.get(func() prometheus.Counter { return m.outTokens.WithLabelValues(g, d, p) }).Add(float64(out))
+		h.perToken.get(func() prometheus.Observer { return m.perToken.WithLabelValues(g, d, p) }).
+			Observe(took.Seconds() / float64(out))
 	}
 }
 
@@ -147,6 +187,12 @@ func (m *Metrics) Fallback(group, to string) { m.fallbacks.WithLabelValues(group
 // Forget drops every series of the deployment with this id (it left the config on reload), so
 // dashboards stop showing it.
 func (m *Metrics) Forget(id string) {
+	m.hot.Range(func(k, _ any) bool {
+		if k.(Labels).Deployment == id {
+			m.hot.Delete(k)
+		}
+		return true
+	})
 	for _, v := range m.perDeployed {
 		v.DeletePartialMatch(prometheus.Labels{"deployment": id})
 	}
