@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/switchyard/switchyard/internal/bufpool"
 	"github.com/switchyard/switchyard/internal/deployment"
 	"github.com/switchyard/switchyard/internal/openai"
 	"github.com/switchyard/switchyard/internal/provider"
@@ -49,7 +50,7 @@ func (p *Proxy) attempt(ctx context.Context, w http.ResponseWriter, c *Call, a *
 	var shared *sharedBody
 	var dst []byte
 	if n := c.Req.PatchedLen(model, d.Defaults); n >= minPooledBody {
-		buf := getBuf(n)
+		buf := bufpool.Get(n)
 		shared, dst = newSharedBody(buf), *buf
 		defer shared.release()
 	} else {
@@ -116,7 +117,7 @@ func (p *Proxy) attempt(ctx context.Context, w http.ResponseWriter, c *Call, a *
 		})
 	}
 	buf, err := readAnswer(resp.Body, resp.ContentLength, maxResponseBody)
-	defer putBuf(buf)
+	defer bufpool.Put(buf)
 	if errors.Is(err, errTooLarge) {
 		return &BadResponseError{Reason: "answer larger than 64 MiB"}
 	}

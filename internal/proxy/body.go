@@ -3,54 +3,27 @@ package proxy
 import (
 	"errors"
 	"io"
-	"sync"
 	"sync/atomic"
+
+	"github.com/switchyard/switchyard/internal/bufpool"
 )
 
-const (
-	// minPooledBody is the smallest patched request body taken from the pool (4 KiB): below
-	// it the bookkeeping costs more than the allocation it saves.
-	minPooledBody = 4 << 10
-	// maxPooled is the largest buffer put back in the pool (1 MiB): a rare huge answer does
-	// not stay resident.
-	maxPooled = 1 << 20
-)
-
-// bufPool recycles the buffers of upstream answers and large request bodies (*[]byte).
-var bufPool sync.Pool
-
-// getBuf returns an empty pooled buffer with room for at least n bytes.
-func getBuf(n int) *[]byte {
-	if v, ok := bufPool.Get().(*[]byte); ok {
-		if cap(*v) >= n {
-			*v = (*v)[:0]
-			return v
-		}
-		bufPool.Put(v)
-	}
-	b := make([]byte, 0, max(n, 4<<10))
-	return &b
-}
-
-// putBuf returns b to the pool; nothing may use it afterwards.
-func putBuf(b *[]byte) {
-	if cap(*b) <= maxPooled {
-		bufPool.Put(b)
-	}
-}
+// minPooledBody is the smallest patched request body taken from the pool (4 KiB): below it
+// the bookkeeping costs more than the allocation it saves.
+const minPooledBody = 4 << 10
 
 // errTooLarge is returned by readAnswer for an answer over its limit.
 var errTooLarge = errors.New("answer too large")
 
 // readAnswer reads r to EOF into a pooled buffer (size is a hint, e.g. Content-Length; -1 when
-// unknown). More than limit bytes is errTooLarge. The caller puts the buffer back with putBuf
+// unknown). More than limit bytes is errTooLarge. The caller puts the buffer back with bufpool.Put
 // once done with it, also on error.
 func readAnswer(r io.Reader, size int64, limit int) (*[]byte, error) {
 	hint := 4 << 10
 	if size > 0 && size <= int64(limit) {
 		hint = int(size) + 1 // room to see EOF without growing
 	}
-	bp := getBuf(hint)
+	bp := bufpool.Get(hint)
 	b := *bp
 	for {
 		if len(b) == cap(b) {
@@ -90,7 +63,7 @@ func newSharedBody(buf *[]byte) *sharedBody {
 
 func (s *sharedBody) release() {
 	if s.refs.Add(-1) == 0 {
-		putBuf(s.buf)
+		bufpool.Put(s.buf)
 	}
 }
 
@@ -104,6 +77,23 @@ type trackedBody struct {
 	io.ReadCloser
 	s      *sharedBody
 	closed atomic.Bool
+}
+
+// Len is the unread length of an in-memory body (provider.Body), else -1: with WriteTo it lets
+// the upstream connection write the body at once (provider's bodyConn).
+func (t *trackedBody) Len() int {
+	if l, ok := t.ReadCloser.(interface{ Len() int }); ok {
+		return l.Len()
+	}
+	return -1
+}
+
+// WriteTo writes the rest of the body to w, through the body's own WriteTo when it has one.
+func (t *trackedBody) WriteTo(w io.Writer) (int64, error) {
+	if wt, ok := t.ReadCloser.(io.WriterTo); ok {
+		return wt.WriteTo(w)
+	}
+	return io.Copy(w, struct{ io.Reader }{t.ReadCloser})
 }
 
 func (t *trackedBody) Close() error {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+
+	"github.com/switchyard/switchyard/internal/bufpool"
 )
 
 func TestReadAnswer(t *testing.T) {
@@ -33,14 +35,14 @@ func TestReadAnswer(t *testing.T) {
 		} else if err == nil && string(*buf) != tc.want {
 			t.Errorf("%s: read %d bytes, want %d", tc.name, len(*buf), len(tc.want))
 		}
-		putBuf(buf)
+		bufpool.Put(buf)
 	}
 }
 
 // The pooled request body stays out of the pool until the attempt and every body the
 // transport was given have let go of it.
 func TestSharedBodyReleasesLast(t *testing.T) {
-	buf := getBuf(minPooledBody)
+	buf := bufpool.Get(minPooledBody)
 	*buf = append(*buf, "payload"...)
 	s := newSharedBody(buf)
 	body := s.track(io.NopCloser(bytes.NewReader(*buf)))

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/switchyard/switchyard/internal/bufpool"
 	"github.com/switchyard/switchyard/internal/config"
 	"github.com/switchyard/switchyard/internal/openai"
 	"github.com/switchyard/switchyard/internal/provider"
@@ -21,7 +22,14 @@ func (s *Server) completion(op provider.Op) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		c := &proxy.Call{Op: op, ID: newCallID(), Start: time.Now()}
 		r, endSpan := s.traceRequest(r, c)
-		res, err := s.serveCall(w, r, c)
+		var res proxy.Result
+		body, err := s.readBody(w, r)
+		if err == nil {
+			// Pooled: back once this request is done (nothing refers to the client's bytes
+			// after the handler: the upstream body is a patched copy).
+			defer bufpool.Put(body)
+			res, err = s.serveCall(w, r, c, *body)
+		}
 		status := http.StatusOK
 		if err != nil {
 			if res.Committed {
@@ -40,11 +48,8 @@ func (s *Server) completion(op provider.Op) http.HandlerFunc {
 	}
 }
 
-func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, c *proxy.Call) (proxy.Result, error) {
-	body, err := s.readBody(w, r)
-	if err != nil {
-		return proxy.Result{}, err
-	}
+// serveCall routes and forwards the call whose client body is body.
+func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, c *proxy.Call, body []byte) (proxy.Result, error) {
 	req, err := openai.ParseRequest(body)
 	if err != nil {
 		return proxy.Result{}, badRequest("", "%v", err)

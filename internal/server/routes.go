@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/switchyard/switchyard/internal/bufpool"
 	"github.com/switchyard/switchyard/internal/provider"
 )
 
@@ -192,9 +193,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Write(append(b, '\n'))
 }
 
-// readBody reads the request body up to the configured limit (413 beyond it) and within
-// BodyReadTimeout (408 when the client is slower; the connection is then closed).
-func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+// readBody reads the request body into a pooled buffer (give it back with bufpool.Put), up to
+// the configured limit (413 beyond it) and within BodyReadTimeout (408 when the client is
+// slower; the connection is then closed). On error no buffer is returned.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (*[]byte, error) {
 	if r.ContentLength > s.maxBody {
 		return nil, s.tooLarge()
 	}
@@ -216,25 +218,30 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error
 	return buf, err
 }
 
-func (s *Server) readLimited(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+// readLimited reads r's body into a pooled buffer sized by Content-Length (room for one byte
+// more, to see EOF without growing). On error the buffer is back in the pool.
+func (s *Server) readLimited(w http.ResponseWriter, r *http.Request) (*[]byte, error) {
 	size := r.ContentLength
 	if size <= 0 || size > 1<<20 {
 		size = 4 << 10
 	}
-	buf := make([]byte, 0, size+1)
+	bp := bufpool.Get(int(size) + 1)
+	buf := *bp
 	body := http.MaxBytesReader(w, r.Body, s.maxBody)
 	for {
 		n, err := body.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
+		*bp = buf
 		if err == io.EOF {
-			return buf, nil
-		}
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, s.tooLarge()
+			return bp, nil
 		}
 		if err != nil {
-			if isTimeout(err) {
+			bufpool.Put(bp)
+			var mbe *http.MaxBytesError
+			switch {
+			case errors.As(err, &mbe):
+				return nil, s.tooLarge()
+			case isTimeout(err):
 				return nil, err
 			}
 			return nil, &RequestError{Status: http.StatusBadRequest, Message: "could not read the request body: " + err.Error()}
