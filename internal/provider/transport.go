@@ -55,7 +55,7 @@ func (t *Transports) For(baseURL string, insecure bool) http.RoundTripper {
 	dialer := &net.Dialer{Timeout: t.opts.ConnectTimeout, KeepAlive: 30 * time.Second}
 	tr := &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           dialer.DialContext,
+		DialContext:           dialBodyConn(dialer),
 		ForceAttemptHTTP2:     true,
 		MaxIdleConns:          0,
 		MaxIdleConnsPerHost:   t.opts.MaxIdleConnsPerHost,

@@ -4,7 +4,6 @@
 package openai
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -84,10 +83,11 @@ func (p *Provider) NewRequest(ctx context.Context, op provider.Op, body []byte) 
 		return p.newRequestSlow(ctx, op, body)
 	}
 	// An empty URL parses to a zero URL without work; the cached one is copied over it.
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "", bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "", nil)
 	if err != nil {
 		return nil, err
 	}
+	provider.SetBody(req, body)
 	*req.URL = *p.urls[op]
 	req.Host = req.URL.Host
 	req.Header = make(http.Header, len(p.Header)+2)
@@ -130,10 +130,11 @@ func (p *Provider) newRequestSlow(ctx context.Context, op provider.Op, body []by
 
 // NewJSONRequest builds a POST of body to url with JSON content type and the given headers.
 func NewJSONRequest(ctx context.Context, url string, body []byte, h http.Header) (*http.Request, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, nil)
 	if err != nil {
 		return nil, err
 	}
+	provider.SetBody(req, body)
 	req.Header = make(http.Header, len(h)+3)
 	for k, v := range h {
 		req.Header[k] = v
