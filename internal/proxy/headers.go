@@ -10,11 +10,13 @@ import (
 )
 
 // hopHeaders are hop-by-hop headers (RFC 9110 §7.6.1) and headers the gateway sets itself; they
-// are not copied from an upstream answer.
+// are not copied from an upstream answer. Date is the gateway's own (net/http adds it when the
+// answer is written), which also keeps the response header map one entry smaller: with
+// LiteLLM's twelve headers, every entry past fourteen grows it a second time.
 var hopHeaders = map[string]bool{
 	"Connection": true, "Proxy-Connection": true, "Keep-Alive": true, "Proxy-Authenticate": true,
 	"Proxy-Authorization": true, "Te": true, "Trailer": true, "Transfer-Encoding": true,
-	"Upgrade": true, "Content-Length": true, "Set-Cookie": true, "Alt-Svc": true,
+	"Upgrade": true, "Content-Length": true, "Set-Cookie": true, "Alt-Svc": true, "Date": true,
 }
 
 // copyHeaders copies an upstream answer's end-to-end headers into dst. The upstream's own
