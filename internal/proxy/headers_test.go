@@ -25,9 +25,9 @@ func TestCopyHeaders(t *testing.T) {
 	dst := http.Header{}
 	copyHeaders(dst, src)
 	want := http.Header{
-		"Content-Type":                                {"application/json"},
-		"Openai-Processing-Ms":                        {"120"},
-		"X-Request-Id":                                {"req_1"},
+		"Content-Type":         {"application/json"},
+		"Openai-Processing-Ms": {"120"},
+		"X-Request-Id":         {"req_1"},
 		"Llm_provider-X-Ratelimit-Remaining-Requests": {"99"},
 	}
 	if !reflect.DeepEqual(dst, want) {
