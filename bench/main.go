@@ -69,7 +69,7 @@ func parseFlags(args []string, root string, stderr io.Writer) (*options, error) 
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "load time per target per scenario")
 	fs.IntVar(&o.concurrency, "concurrency", 0, "override the concurrency of every closed-loop scenario")
 	fs.IntVar(&o.requests, "requests", 0, "cap on requests per target per scenario (0: none)")
-	fs.StringVar(&list, "scenarios", "all", "comma list: c1,c16,c32,c64,stream16,open2000,quota-short,quota-16k,quota-redis-short,quota-redis-16k,idle8000")
+	fs.StringVar(&list, "scenarios", "all", "comma list: c1,c16,c32,c64,stream1,stream16,open2000,quota-short,quota-16k,quota-redis-short,quota-redis-16k,idle8000")
 	fs.Func("peer", "another gateway: NAME=URL[,Header:Value…] (repeatable; {upstream} in a value is the fake upstream's /v1 URL)", func(s string) error {
 		p, err := parsePeer(s)
 		o.peers = append(o.peers, p)

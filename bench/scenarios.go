@@ -42,6 +42,7 @@ var allScenarios = []scenario{
 	{Name: "c16", Profile: fastProfile, Concurrency: 16},
 	{Name: "c32", Profile: fastProfile, Concurrency: 32},
 	{Name: "c64", Profile: fastProfile, Concurrency: 64},
+	{Name: "stream1", Profile: streamProfile, Stream: true, Concurrency: 1},
 	{Name: "stream16", Profile: streamProfile, Stream: true, Concurrency: 16},
 	{Name: "open2000", Profile: fastProfile, Concurrency: 512, Rate: 2000},
 	{Name: "quota-short", Profile: fastProfile, Concurrency: 32, Quota: true},
