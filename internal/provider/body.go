@@ -1,49 +1,23 @@
 package provider
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net"
-	"net/http"
 )
 
-// Body is a request body held in memory. Upstream connections dialled by Transports write its
-// unread bytes to the socket in one write (see bodyConn.ReadFrom), where net/http would copy
-// them through a fresh buffer of up to 32 KiB per request.
-type Body struct{ bytes.Reader }
-
-// Close implements io.Closer; there is nothing to release.
-func (*Body) Close() error { return nil }
-
-// SetBody makes b the body of req (with ContentLength and GetBody for a resend). b is not
-// copied: it must stay unchanged until the transport has closed every body it was given.
-func SetBody(req *http.Request, b []byte) {
-	req.ContentLength = int64(len(b))
-	if len(b) == 0 {
-		req.Body, req.GetBody = http.NoBody, func() (io.ReadCloser, error) { return http.NoBody, nil }
-		return
-	}
-	req.Body = newBody(b)
-	req.GetBody = func() (io.ReadCloser, error) { return newBody(b), nil }
-}
-
-func newBody(b []byte) *Body {
-	body := &Body{}
-	body.Reset(b)
-	return body
-}
-
-// memBody is what bodyConn writes at once: an in-memory body (a *Body, or a wrapper of one
-// whose Len is its unread length, or -1 when it does not know).
+// memBody is what bodyConn writes at once: a request body in memory, such as the *bytes.Reader
+// of http.NewRequest (net/http unwraps its NopCloser), whose Len is its unread length (-1: not
+// known).
 type memBody interface {
 	io.WriterTo
 	Len() int
 }
 
-// bodyConn is an upstream connection. net/http writes a request body of known length as
-// io.LimitReader(body, ContentLength) through the connection's ReadFrom: for a memBody that
-// fits the limit, ReadFrom writes it directly.
+// bodyConn is an upstream connection. net/http writes a request body of known length past its
+// 4 KiB buffer as io.LimitReader(body, ContentLength) through the connection's ReadFrom, which
+// for a plain TCP connection copies it through a fresh buffer of up to 32 KiB per request; for
+// a memBody that fits the limit, ReadFrom writes it directly, in one write.
 type bodyConn struct{ net.Conn }
 
 // ReadFrom implements io.ReaderFrom.

@@ -14,6 +14,7 @@ import (
 	"github.com/switchyard/switchyard/internal/deployment"
 	"github.com/switchyard/switchyard/internal/openai"
 	"github.com/switchyard/switchyard/internal/provider"
+	oaiprovider "github.com/switchyard/switchyard/internal/provider/openai"
 )
 
 const (
@@ -68,16 +69,22 @@ func (p *Proxy) attempt(ctx context.Context, w http.ResponseWriter, c *Call, a *
 	if shared != nil {
 		// The transport may read the body after RoundTrip returns: the buffer goes back to
 		// the pool only once it has closed every copy it was given.
-		if req.Body != nil {
-			req.Body = shared.track(req.Body)
-		}
-		if getBody := req.GetBody; getBody != nil {
-			req.GetBody = func() (io.ReadCloser, error) {
-				rc, err := getBody()
-				if err != nil {
-					return nil, err
+		if _, verbatim := prov.(*oaiprovider.Provider); verbatim && req.ContentLength == int64(len(body)) {
+			// It sends body byte for byte (an embedding type such as Azure's may not).
+			req.Body = shared.reader(body)
+			req.GetBody = func() (io.ReadCloser, error) { return shared.reader(body), nil }
+		} else {
+			if req.Body != nil {
+				req.Body = shared.track(req.Body)
+			}
+			if getBody := req.GetBody; getBody != nil {
+				req.GetBody = func() (io.ReadCloser, error) {
+					rc, err := getBody()
+					if err != nil {
+						return nil, err
+					}
+					return shared.track(rc), nil
 				}
-				return shared.track(rc), nil
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"sync/atomic"
@@ -72,6 +73,18 @@ func (s *sharedBody) track(rc io.ReadCloser) io.ReadCloser {
 	s.refs.Add(1)
 	return &trackedBody{ReadCloser: rc, s: s}
 }
+
+// reader returns a tracked reader of b, for a request whose body is b byte for byte. Unlike a
+// tracked http.NewRequest body, its length shows, so the upstream connection writes it at once
+// (see trackedBody.Len).
+func (s *sharedBody) reader(b []byte) io.ReadCloser {
+	return s.track(memReader{bytes.NewReader(b)})
+}
+
+// memReader is a *bytes.Reader with a no-op Close.
+type memReader struct{ *bytes.Reader }
+
+func (memReader) Close() error { return nil }
 
 type trackedBody struct {
 	io.ReadCloser

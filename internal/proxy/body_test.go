@@ -64,3 +64,30 @@ func TestSharedBodyReleasesLast(t *testing.T) {
 		t.Fatalf("refs after all let go = %d, want 0", got)
 	}
 }
+
+// A tracked reader of the request bytes shows the upstream connection its unread length, so
+// the connection can write it at once; a tracked opaque body does not.
+func TestTrackedReaderShowsLength(t *testing.T) {
+	buf := bufpool.Get(minPooledBody)
+	*buf = append(*buf, "0123456789"...)
+	s := newSharedBody(buf)
+	r := s.reader(*buf).(*trackedBody)
+	if r.Len() != 10 {
+		t.Fatalf("Len = %d, want 10", r.Len())
+	}
+	io.ReadFull(r, make([]byte, 4))
+	var out bytes.Buffer
+	if n, err := r.WriteTo(&out); n != 6 || err != nil || out.String() != "456789" || r.Len() != 0 {
+		t.Fatalf("WriteTo after 4 read = %d, %v, %q; Len %d", n, err, out.String(), r.Len())
+	}
+	opaque := s.track(io.NopCloser(strings.NewReader("x")))
+	if l := opaque.(*trackedBody).Len(); l != -1 {
+		t.Fatalf("opaque body Len = %d, want -1", l)
+	}
+	r.Close()
+	opaque.Close()
+	s.release()
+	if got := s.refs.Load(); got != 0 {
+		t.Fatalf("refs after all let go = %d, want 0", got)
+	}
+}

@@ -4,6 +4,7 @@
 package openai
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -83,11 +84,10 @@ func (p *Provider) NewRequest(ctx context.Context, op provider.Op, body []byte) 
 		return p.newRequestSlow(ctx, op, body)
 	}
 	// An empty URL parses to a zero URL without work; the cached one is copied over it.
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "", bytes.NewReader(body))
 	if err != nil {
 		return nil, err
 	}
-	provider.SetBody(req, body)
 	*req.URL = *p.urls[op]
 	req.Host = req.URL.Host
 	req.Header = make(http.Header, len(p.Header)+2)
@@ -130,11 +130,10 @@ func (p *Provider) newRequestSlow(ctx context.Context, op provider.Op, body []by
 
 // NewJSONRequest builds a POST of body to url with JSON content type and the given headers.
 func NewJSONRequest(ctx context.Context, url string, body []byte, h http.Header) (*http.Request, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return nil, err
 	}
-	provider.SetBody(req, body)
 	req.Header = make(http.Header, len(h)+3)
 	for k, v := range h {
 		req.Header[k] = v
