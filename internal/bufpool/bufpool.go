@@ -7,8 +7,9 @@ import "sync"
 // MaxPooled is the largest buffer put back (1 MiB): a rare huge body does not stay resident.
 const MaxPooled = 1 << 20
 
-// minSize is the smallest buffer Get makes (4 KiB).
-const minSize = 4 << 10
+// MinPooled is the smallest buffer Get makes and Put keeps (4 KiB). Below it an exact
+// allocation is cheaper, and holds less memory for as long as a stream lasts.
+const MinPooled = 4 << 10
 
 var pool sync.Pool // *[]byte
 
@@ -22,13 +23,14 @@ func Get(n int) *[]byte {
 		}
 		pool.Put(v)
 	}
-	b := make([]byte, 0, max(n, minSize))
+	b := make([]byte, 0, max(n, MinPooled))
 	return &b
 }
 
-// Put returns b to the pool (unless it is over MaxPooled); nothing may use it afterwards.
+// Put returns b to the pool (unless its capacity is outside [MinPooled, MaxPooled]); nothing
+// may use it afterwards.
 func Put(b *[]byte) {
-	if cap(*b) <= MaxPooled {
+	if c := cap(*b); c >= MinPooled && c <= MaxPooled {
 		pool.Put(b)
 	}
 }

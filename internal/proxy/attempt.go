@@ -50,7 +50,7 @@ func (p *Proxy) attempt(ctx context.Context, w http.ResponseWriter, c *Call, a *
 	askUsage := prov.StreamUsage()
 	var shared *sharedBody
 	var dst []byte
-	if n := c.Req.PatchedLen(model, d.Defaults); n >= minPooledBody {
+	if n := c.Req.PatchedLen(model, d.Defaults); n >= bufpool.MinPooled {
 		buf := bufpool.Get(n)
 		shared, dst = newSharedBody(buf), *buf
 		defer shared.release()

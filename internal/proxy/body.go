@@ -9,10 +9,6 @@ import (
 	"github.com/switchyard/switchyard/internal/bufpool"
 )
 
-// minPooledBody is the smallest patched request body taken from the pool (4 KiB): below it
-// the bookkeeping costs more than the allocation it saves.
-const minPooledBody = 4 << 10
-
 // errTooLarge is returned by readAnswer for an answer over its limit.
 var errTooLarge = errors.New("answer too large")
 

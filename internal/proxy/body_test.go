@@ -42,7 +42,7 @@ func TestReadAnswer(t *testing.T) {
 // The pooled request body stays out of the pool until the attempt and every body the
 // transport was given have let go of it.
 func TestSharedBodyReleasesLast(t *testing.T) {
-	buf := bufpool.Get(minPooledBody)
+	buf := bufpool.Get(bufpool.MinPooled)
 	*buf = append(*buf, "payload"...)
 	s := newSharedBody(buf)
 	body := s.track(io.NopCloser(bytes.NewReader(*buf)))
@@ -68,7 +68,7 @@ func TestSharedBodyReleasesLast(t *testing.T) {
 // A tracked reader of the request bytes shows the upstream connection its unread length, so
 // the connection can write it at once; a tracked opaque body does not.
 func TestTrackedReaderShowsLength(t *testing.T) {
-	buf := bufpool.Get(minPooledBody)
+	buf := bufpool.Get(bufpool.MinPooled)
 	*buf = append(*buf, "0123456789"...)
 	s := newSharedBody(buf)
 	r := s.reader(*buf).(*trackedBody)

@@ -218,14 +218,21 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (*[]byte, erro
 	return buf, err
 }
 
-// readLimited reads r's body into a pooled buffer sized by Content-Length (room for one byte
-// more, to see EOF without growing). On error the buffer is back in the pool.
+// readLimited reads r's body into a buffer sized by Content-Length (room for one byte more, to
+// see EOF without growing): pooled from bufpool.MinPooled up, an exact allocation below it (a
+// stream holds its body for as long as it lasts). On error a pooled buffer is back in the pool.
 func (s *Server) readLimited(w http.ResponseWriter, r *http.Request) (*[]byte, error) {
 	size := r.ContentLength
 	if size <= 0 || size > 1<<20 {
 		size = 4 << 10
 	}
-	bp := bufpool.Get(int(size) + 1)
+	var bp *[]byte
+	if size+1 >= bufpool.MinPooled {
+		bp = bufpool.Get(int(size) + 1)
+	} else {
+		b := make([]byte, 0, size+1)
+		bp = &b
+	}
 	buf := *bp
 	body := http.MaxBytesReader(w, r.Body, s.maxBody)
 	for {
