@@ -88,7 +88,7 @@ type trackedBody struct {
 	closed atomic.Bool
 }
 
-// Len is the unread length of an in-memory body (provider.Body), else -1: with WriteTo it lets
+// Len is the unread length of an in-memory body (a memReader), else -1: with WriteTo it lets
 // the upstream connection write the body at once (provider's bodyConn).
 func (t *trackedBody) Len() int {
 	if l, ok := t.ReadCloser.(interface{ Len() int }); ok {
