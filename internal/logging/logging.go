@@ -41,7 +41,7 @@ func Handler(w io.Writer, o Options) slog.Handler {
 	if o.JSON {
 		return slog.NewJSONHandler(w, ho)
 	}
-	return slog.NewTextHandler(w, ho)
+	return newTextHandler(w, ho.Level)
 }
 
 // Writer buffers writes to an underlying writer and flushes them at most FlushInterval after
