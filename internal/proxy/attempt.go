@@ -22,6 +22,10 @@ const (
 	maxErrorBody = 1 << 20
 	// maxResponseBody bounds a non-streaming upstream answer (64 MiB).
 	maxResponseBody = 64 << 20
+	// netHTTPHolds is the most net/http buffers before it must choose between Content-Length
+	// and chunked encoding (2 KiB): an answer no larger, written whole, gets its Content-Length
+	// from net/http, and the header map (which grows past 8 and 14 entries) one entry fewer.
+	netHTTPHolds = 2048
 	// maxHeld bounds the stream events held before the commit point (16 KiB); past it the
 	// stream commits.
 	maxHeld = 16 << 10
@@ -144,7 +148,9 @@ func (p *Proxy) attempt(ctx context.Context, w http.ResponseWriter, c *Call, a *
 	}
 	h := w.Header()
 	copyHeaders(h, resp.Header)
-	h.Set("Content-Length", strconv.Itoa(len(b)))
+	if len(b) > netHTTPHolds {
+		h.Set("Content-Length", strconv.Itoa(len(b)))
+	}
 	p.setGatewayHeaders(h, c, d, res)
 	res.Committed = true
 	w.WriteHeader(resp.StatusCode)

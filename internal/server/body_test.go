@@ -64,3 +64,23 @@ func firstDiff(a, b string) int {
 	}
 	return min(len(a), len(b))
 }
+
+// Non-streaming answers carry a Content-Length equal to their body, small or large, and are
+// not chunked.
+func TestAnswersCarryContentLength(t *testing.T) {
+	for _, words := range []int{5, 2000} {
+		up := startUpstream(t, fake.Options{OutputTokens: words})
+		g := startGateway(t, fmt.Sprintf(`model_list:
+  - model_name: m
+    litellm_params: {model: openai/m, api_base: %s/v1, api_key: sk-test}
+`, up.URL), Options{})
+		resp, b := g.post(t, "/v1/chat/completions", fmt.Sprintf(chat, "m"))
+		if resp.StatusCode != 200 || resp.ContentLength != int64(len(b)) || len(resp.TransferEncoding) > 0 {
+			t.Errorf("%d-word answer: status %d, Content-Length %d for %d bytes, Transfer-Encoding %v",
+				words, resp.StatusCode, resp.ContentLength, len(b), resp.TransferEncoding)
+		}
+		if words == 2000 && len(b) <= 2048 {
+			t.Errorf("the large answer is only %d bytes", len(b))
+		}
+	}
+}
