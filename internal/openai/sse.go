@@ -32,9 +32,10 @@ func NewEventReader(r io.Reader, limit int) *EventReader {
 	return &EventReader{br: bufio.NewReaderSize(r, readBuffer), limit: limit}
 }
 
-// readBuffer is an EventReader's read buffer (4 KiB): it holds typical events whole (longer
-// lines are gathered in a separate slice) and keeps an idle stream's footprint small.
-const readBuffer = 4 << 10
+// readBuffer is an EventReader's read buffer (2 KiB): it holds typical chunks (a few hundred
+// bytes) whole — longer lines are gathered in a separate slice — and keeps an idle stream's
+// footprint small (the upstream connection's own reader buffers 4 KiB below it).
+const readBuffer = 2 << 10
 
 // Ready reports whether a complete event is already buffered, so Next will return it without
 // waiting on the stream. A forwarder can leave the current event unflushed and flush both
