@@ -107,7 +107,7 @@ func (r *Request) read(key string, v []byte) error {
 		if len(v) > 0 && v[0] != '"' {
 			return fmt.Errorf("%w: \"model\" must be a string", ErrBadJSON)
 		}
-		err = json.Unmarshal(v, &r.Model)
+		r.Model, err = decodeKey(v) // a string: json.Unmarshal only when it holds escapes
 	case "stream":
 		r.Stream = string(v) == "true"
 	case "stream_options":
@@ -249,6 +249,8 @@ func validScalar(v []byte) bool {
 	return err == nil
 }
 
+// decodeKey decodes a JSON string token, quotes included, that skipString has delimited: a
+// copy of its bytes when it holds no escape, else through encoding/json.
 func decodeKey(raw []byte) (string, error) {
 	if bytes.IndexByte(raw, '\\') < 0 {
 		return string(raw[1 : len(raw)-1]), nil

@@ -29,6 +29,7 @@ func TestParseRequest(t *testing.T) {
 			"x", false, false, 7, 4, 1.5, []string{"model", "num_retries", "timeout", "max_completion_tokens"}},
 		{"escaped backslash before a quote", `{"a":"x\\\\","model":"m\"q"}`, "m\"q", false, false, 0, -1, 0, []string{"a", "model"}},
 		{"escaped key", `{"mo\u0064el":"y"}`, "y", false, false, 0, -1, 0, []string{"model"}},
+		{"escaped model", `{"model":"gpt\u002d4o"}`, "gpt-4o", false, false, 0, -1, 0, []string{"model"}},
 		{"empty object", `{}`, "", false, false, 0, -1, 0, nil},
 		{"no model", `{"messages":[1,2,{"a":null}],"n":-1.5e3,"b":false}`, "", false, false, 0, -1, 0, []string{"messages", "n", "b"}},
 	}
