@@ -14,7 +14,7 @@ import (
 // textHandler writes exactly what slog.TextHandler writes, in about two thirds of the time, for
 // the records the gateway writes on every request: no groups, no handler attributes, and values
 // that are strings, integers, floats, bools or durations. Anything else goes to the standard
-// handler, which shares its writer and lock.
+// handler, which writes to the same writer.
 type textHandler struct {
 	std   *slog.TextHandler
 	w     io.Writer // safe for concurrent use, each Write kept whole
