@@ -132,34 +132,6 @@ func TestEventReader(t *testing.T) {
 	}
 }
 
-func TestClassifyChunk(t *testing.T) {
-	tests := []struct {
-		data string
-		want ChunkKind
-	}{
-		{`{"choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}`, ChunkHold},
-		{`{"choices":[],"prompt_filter_results":[{"prompt_index":0}]}`, ChunkHold},
-		{`{"choices":[{"index":0,"delta":{"content":"Hi"}}]}`, ChunkCommit},
-		{`{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0}]}}]}`, ChunkCommit},
-		{`{"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}`, ChunkCommit},
-		{`{"choices":[{"index":0,"text":"x"}]}`, ChunkCommit},
-		{`{"error":{"message":"overloaded"}}`, ChunkError},
-		{`not json`, ChunkInvalid},
-	}
-	for _, tt := range tests {
-		if got, _ := ClassifyChunk([]byte(tt.data)); got != tt.want {
-			t.Errorf("ClassifyChunk(%s): got %d, want %d", tt.data, got, tt.want)
-		}
-	}
-	u, ok := ChunkUsage([]byte(`{"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":5,"total_tokens":8}}`))
-	if !ok || u.TotalTokens != 8 || u.PromptTokens != 3 {
-		t.Errorf("ChunkUsage: got %+v %v, want total 8 prompt 3", u, ok)
-	}
-	if _, ok := ChunkUsage([]byte(`{"choices":[{"delta":{"content":"x"}}]}`)); ok {
-		t.Error("ChunkUsage found usage in a chunk without one")
-	}
-}
-
 func TestErrorEvent(t *testing.T) {
 	ev := string(ErrorEvent("boom", "api_error", "upstream_disconnected"))
 	want := `data: {"error":{"message":"boom","type":"api_error","param":null,"code":"upstream_disconnected"}}` + "\n\n"

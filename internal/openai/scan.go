@@ -20,23 +20,57 @@ var errNotObject = errors.New("not a JSON object")
 // when repeated), found false when there is none. The whole object is walked, so a body that
 // is not one well-formed object is an error.
 func topLevel(b []byte, key string) (val []byte, found bool, err error) {
-	i := skipSpace(b, 0)
-	if i >= len(b) || b[i] != '{' {
-		return nil, false, errNotObject
-	}
-	end, err := eachMember(b, i, func(k, v []byte) error {
+	err = walkObject(b, func(k, v []byte) error {
 		if keyIs(k, key) {
 			val, found = v, true
 		}
 		return nil
 	})
+	return val, found, err
+}
+
+// walkObject calls f with the raw key and value of each top-level member of b, which must be
+// one JSON object and nothing else but white space.
+func walkObject(b []byte, f func(k, v []byte) error) error {
+	i := skipSpace(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return errNotObject
+	}
+	end, err := eachMember(b, i, f)
 	if err != nil {
-		return nil, false, err
+		return err
 	}
 	if skipSpace(b, end) != len(b) {
-		return nil, false, syntaxErr(b, end, "unexpected data after the object")
+		return syntaxErr(b, end, "unexpected data after the object")
 	}
-	return val, found, nil
+	return nil
+}
+
+// eachElement calls f with each element of the array starting at b[i] == '[' and returns the
+// index just past it.
+func eachElement(b []byte, i int, f func(v []byte) error) (int, error) {
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == ']' {
+		return i + 1, nil
+	}
+	for {
+		ve, err := skipValue(b, i)
+		if err != nil {
+			return 0, err
+		}
+		if err := f(b[i:ve]); err != nil {
+			return 0, err
+		}
+		i = skipSpace(b, ve)
+		if i < len(b) && b[i] == ',' {
+			i = skipSpace(b, i+1)
+			continue
+		}
+		if i < len(b) && b[i] == ']' {
+			return i + 1, nil
+		}
+		return 0, syntaxErr(b, i, "expected ',' or ']'")
+	}
 }
 
 // eachMember calls f with the raw key (quotes included) and the value of each member of the

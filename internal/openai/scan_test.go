@@ -47,16 +47,6 @@ func TestResponseUsageMatchesEncodingJSON(t *testing.T) {
 	}
 }
 
-func TestChunkUsageIgnoresNullUsage(t *testing.T) {
-	if u, ok := ChunkUsage([]byte(`{"choices":[{"delta":{"content":"x"}}],"usage":null}`)); ok {
-		t.Errorf("ChunkUsage found %+v in a chunk with usage null", u)
-	}
-	u, ok := ChunkUsage([]byte(`{"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}`))
-	if !ok || u.TotalTokens != 3 || u.CompletionTokens != 2 {
-		t.Errorf("ChunkUsage = %+v, %v; want total 3, completion 2", u, ok)
-	}
-}
-
 func BenchmarkResponseUsage(b *testing.B) {
 	body := []byte(`{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"gpt-3.5-turbo","choices":[{"index":0,"message":{"role":"assistant","content":"` +
 		strings.Repeat("hello there ", 40) + `"},"finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":12,"total_tokens":21}}`)

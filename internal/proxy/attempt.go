@@ -221,10 +221,10 @@ func (p *Proxy) stream(actx context.Context, w http.ResponseWriter, resp *http.R
 			if ev.Done {
 				kind = openai.ChunkCommit
 			} else if ev.Data != nil {
-				var u *openai.Usage
-				kind, u = openai.ClassifyChunk(ev.Data)
-				if u != nil {
-					res.Usage, res.HasUsage = *u, true
+				var u openai.Usage
+				var ok bool
+				if kind, u, ok = openai.ClassifyChunk(ev.Data); ok {
+					res.Usage, res.HasUsage = u, true
 				}
 			}
 			if kind == openai.ChunkCommit && !ev.Done {
@@ -244,9 +244,9 @@ func (p *Proxy) stream(actx context.Context, w http.ResponseWriter, resp *http.R
 			out := ev.Raw
 			if ev.Data != nil && !ev.Done {
 				res.streamed++
-				if u, ok := openai.ChunkUsage(ev.Data); ok {
+				if u, usageOnly, ok := openai.ChunkUsage(ev.Data); ok {
 					res.Usage, res.HasUsage = u, true
-					if strip && openai.UsageOnly(ev.Data) {
+					if strip && usageOnly {
 						out = nil
 					}
 				}
