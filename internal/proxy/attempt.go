@@ -29,6 +29,10 @@ const (
 	// maxHeld bounds the stream events held before the commit point (16 KiB); past it the
 	// stream commits.
 	maxHeld = 16 << 10
+	// drainWait and maxDrain bound what is read of an upstream stream after its end ([DONE]):
+	// 250 ms and 64 KiB.
+	drainWait = 250 * time.Millisecond
+	maxDrain  = 64 << 10
 )
 
 // attempt makes one upstream call on the admitted deployment. limit bounds the whole attempt
@@ -179,8 +183,8 @@ func (p *Proxy) failure(actx context.Context, err error, timeoutErr *TimeoutErro
 // carries content, a tool call or a finish reason commits: headers and held events go out,
 // then every event is written and flushed as it arrives, with ": keep-alive" comments filling
 // gaps. A committed stream that breaks ends with an OpenAI-shaped error event and no [DONE];
-// an upstream's own error event is forwarded and ends it the same way. Nothing after [DONE]
-// is read.
+// an upstream's own error event is forwarded and ends it the same way. After [DONE] the
+// upstream body is only drained (drainEnd).
 func (p *Proxy) stream(actx context.Context, w http.ResponseWriter, resp *http.Response, er provider.EventSource, c *Call, d *deployment.Deployment, timer *time.Timer, timeoutErr *TimeoutError, res *Result, strip bool, markUpstream func()) error {
 	sw := newStreamWriter(w)
 	defer sw.close()
@@ -269,9 +273,20 @@ func (p *Proxy) stream(actx context.Context, w http.ResponseWriter, resp *http.R
 			}
 		}
 		if ev.Done {
+			drainEnd(resp.Body, timer)
 			return nil
 		}
 	}
+}
+
+// drainEnd reads what follows [DONE] in an upstream stream, normally just the end of the
+// chunked body already on its way, so the upstream connection is reused: net/http closes a
+// connection whose response body is closed before its end. An upstream that sends more than
+// maxDrain, or keeps the stream open past drainWait (timer then cancels the attempt), loses
+// its connection instead. The client has [DONE] already; only its response's end waits.
+func drainEnd(body io.Reader, timer *time.Timer) {
+	timer.Reset(drainWait)
+	io.CopyN(io.Discard, body, maxDrain)
 }
 
 // readySource is an event source that can tell whether its next event is already buffered

@@ -5,8 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -194,5 +197,81 @@ func waitFor(t *testing.T, cond func() bool, what string) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// countingUpstream serves h on 127.0.0.1 and counts the connections opened to it.
+func countingUpstream(t *testing.T, h http.Handler) (*httptest.Server, *atomic.Int64) {
+	t.Helper()
+	var conns atomic.Int64
+	s := httptest.NewUnstartedServer(h)
+	s.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	s.Start()
+	t.Cleanup(s.Close)
+	return s, &conns
+}
+
+const gptStreamBody = `{"model":"gpt-3.5-turbo","stream":true,"messages":[{"role":"user","content":"hi"}]}`
+
+func openaiDeployment(url string) string {
+	return fmt.Sprintf(`model_list:
+  - model_name: gpt-3.5-turbo
+    litellm_params: {model: openai/gpt-3.5-turbo, api_base: %s/v1, api_key: sk-up}
+`, url)
+}
+
+// TestStreamsReuseUpstreamConnections: a finished stream leaves its upstream connection
+// reusable. The upstream here ends its response 30 ms after [DONE], so a gateway that closed
+// the body at [DONE] would lose the connection every time; it reads the body to its end.
+func TestStreamsReuseUpstreamConnections(t *testing.T) {
+	fk := fake.NewHandler(fake.Options{Chunks: 3})
+	up, conns := countingUpstream(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fk.ServeHTTP(w, r) // flushes every event, [DONE] included
+		time.Sleep(30 * time.Millisecond)
+	}))
+	g := startGateway(t, openaiDeployment(up.URL), Options{})
+	const streams = 10
+	for range streams {
+		resp, body := g.post(t, "/v1/chat/completions", gptStreamBody)
+		if resp.StatusCode != 200 || !strings.HasSuffix(string(body), "data: [DONE]\n\n") {
+			t.Fatalf("status %d, body %q", resp.StatusCode, body)
+		}
+	}
+	if n := conns.Load(); n != 1 {
+		t.Errorf("%d sequential streams opened %d upstream connections; want them to share one", streams, n)
+	}
+}
+
+// TestStreamOpenAfterDone: an upstream that keeps its response open after [DONE] does not
+// hold the client: the client's response ends within the drain bound (250 ms; 10× allowed)
+// and the upstream request is cancelled.
+func TestStreamOpenAfterDone(t *testing.T) {
+	fk := fake.NewHandler(fake.Options{Chunks: 3})
+	cancelled := make(chan struct{})
+	up, _ := countingUpstream(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fk.ServeHTTP(w, r)
+		select {
+		case <-r.Context().Done():
+			close(cancelled)
+		case <-time.After(10 * time.Second):
+		}
+	}))
+	g := startGateway(t, openaiDeployment(up.URL), Options{})
+	start := time.Now()
+	resp, body := g.post(t, "/v1/chat/completions", gptStreamBody)
+	if took := time.Since(start); took > 2500*time.Millisecond {
+		t.Errorf("the client's response took %v; want it to end within the 250 ms drain bound", took)
+	}
+	if resp.StatusCode != 200 || !strings.HasSuffix(string(body), "data: [DONE]\n\n") {
+		t.Fatalf("status %d, body %q", resp.StatusCode, body)
+	}
+	select {
+	case <-cancelled:
+	case <-time.After(5 * time.Second):
+		t.Error("the upstream request was not cancelled after the drain bound")
 	}
 }
