@@ -34,6 +34,7 @@ import (
 var demoConfig []byte
 
 func main() {
+	allocGCBallast()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	// Once draining, a second signal gets the default action: exit now.
