@@ -61,16 +61,25 @@ func eachElement(b []byte, i int, f func(v []byte) error) (int, error) {
 		if err := f(b[i:ve]); err != nil {
 			return 0, err
 		}
-		i = skipSpace(b, ve)
-		if i < len(b) && b[i] == ',' {
-			i = skipSpace(b, i+1)
-			continue
+		var end bool
+		if i, end, err = afterValue(b, ve, ']'); end || err != nil {
+			return i, err
 		}
-		if i < len(b) && b[i] == ']' {
-			return i + 1, nil
-		}
-		return 0, syntaxErr(b, i, "expected ',' or ']'")
 	}
+}
+
+// afterValue reads what follows a value that ends at b[ve] inside an array or object closed by
+// close: a comma (it returns the index of the next value or key) or close (end true, and the
+// index just past it).
+func afterValue(b []byte, ve int, close byte) (i int, end bool, err error) {
+	i = skipSpace(b, ve)
+	switch {
+	case i < len(b) && b[i] == ',':
+		return skipSpace(b, i+1), false, nil
+	case i < len(b) && b[i] == close:
+		return i + 1, true, nil
+	}
+	return 0, false, syntaxErr(b, i, "expected ',' or '"+string(close)+"'")
 }
 
 // eachMember calls f with the raw key (quotes included) and the value of each member of the
@@ -101,15 +110,10 @@ func eachMember(b []byte, i int, f func(k, v []byte) error) (int, error) {
 		if err := f(k, b[vs:ve]); err != nil {
 			return 0, err
 		}
-		i = skipSpace(b, ve)
-		if i < len(b) && b[i] == ',' {
-			i = skipSpace(b, i+1)
-			continue
+		var end bool
+		if i, end, err = afterValue(b, ve, '}'); end || err != nil {
+			return i, err
 		}
-		if i < len(b) && b[i] == '}' {
-			return i + 1, nil
-		}
-		return 0, syntaxErr(b, i, "expected ',' or '}'")
 	}
 }
 
